@@ -1,0 +1,245 @@
+"""Web throughput, side by side in one run: hello world, static renders, and the real signed-in pages.
+
+    python bench/web_bench.py --database-url sqlite:///bench/data/phb-10000.sqlite3 --label sqlite-10k
+
+Three uvicorn servers with the ``phb serve`` settings (one worker each, ``bench/serve.py``) are pinned to CPU 0
+with ``taskset``; ``wrk`` (one thread) is pinned to CPU 1. For each target and connection count there is a short
+warm-up, then a timed run whose ``bench/report.lua`` prints requests per second and latency percentiles. The
+session cookie comes from one real sign-in (httpx) per user. Every target is checked to answer 200 first, and a
+run with any non-2xx answer is reported as failed. Results are printed as a table and written as JSON.
+
+Install wrk with ``apt-get install -y wrk``. Only 127.0.0.1 is ever contacted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+from sqlalchemy import create_engine, func, select
+
+from phb.accounts.models import User
+from phb.budgets.models import BudgetSheetLine
+from phb.db import normalise_url
+from phb.people.models import CaseloadAssignment
+
+HERE = Path(__file__).parent
+PASSWORD = "bench-password-2026"  # noqa: S105 - benchmark data (bench/generate.py)
+PORTS = {"hello": 8101, "static": 8102, "phb": 8103}
+SERVER_CPU, LOAD_CPU = "0", "1"
+
+
+@dataclass(frozen=True)
+class Target:
+    """One URL to load: which server, as whom, and which static render it is compared with."""
+
+    name: str
+    server: str
+    path: str
+    user: str | None = None
+    baseline: str | None = None  # name of the static target of the same template
+
+
+def bench_person(database_url: str) -> int:
+    """The person on ``bench-cm-1``'s caseload with the longest budget sheet (the same person at every scale)."""
+    engine = create_engine(normalise_url(database_url))
+    with engine.connect() as connection:
+        manager = connection.scalar(select(User.id).where(User.username == "bench-cm-1"))
+        caseload = select(CaseloadAssignment.person_id).where(CaseloadAssignment.user_id == manager)
+        person = connection.scalar(
+            select(BudgetSheetLine.person_id)
+            .where(BudgetSheetLine.person_id.in_(caseload), BudgetSheetLine.removed_in.is_(None))
+            .group_by(BudgetSheetLine.person_id)
+            .order_by(func.count().desc(), BudgetSheetLine.person_id)
+            .limit(1)
+        )
+        lines = connection.scalar(
+            select(func.count()).where(BudgetSheetLine.person_id == person, BudgetSheetLine.removed_in.is_(None))
+        )
+    engine.dispose()
+    print(f"bench person: {person} ({lines} budget sheet lines)")
+    return int(person)
+
+
+def targets(person: int, *, findings: bool) -> list[Target]:
+    sheet_json = f"/api/v1/people/{person}/budget/sheet"
+    found = [
+        Target("hello world", "hello", "/"),
+        Target("static: budget sheet page", "static", "/page/budget"),
+        Target("static: caseload (case manager)", "static", "/page/caseload"),
+        Target("static: people (service manager)", "static", "/page/people"),
+        Target("static: budget sheet JSON", "static", "/json/sheet"),
+        Target("budget sheet page", "phb", f"/people/{person}/budget", "bench-cm-1", "static: budget sheet page"),
+        Target("caseload (case manager)", "phb", "/", "bench-cm-1", "static: caseload (case manager)"),
+        Target("people (service manager)", "phb", "/", "bench-sam", "static: people (service manager)"),
+        Target("budget sheet JSON", "phb", sheet_json, "bench-cm-1", "static: budget sheet JSON"),
+    ]
+    if findings:
+        found.insert(5, Target("static: findings queue", "static", "/page/findings"))
+        found.append(Target("findings queue", "phb", "/findings", "bench-dana", "static: findings queue"))
+    return found
+
+
+def static_spec(database_url: str, person: int, *, findings: bool) -> dict[str, object]:
+    pages = {
+        "budget": ["bench-cm-1", f"/people/{person}/budget"],
+        "caseload": ["bench-cm-1", "/"],
+        "people": ["bench-sam", "/"],
+    }
+    if findings:
+        pages["findings"] = ["bench-dana", "/findings"]
+    return {
+        "database_url": database_url,
+        "password": PASSWORD,
+        "pages": pages,
+        "json": {
+            "sheet": ["bench-cm-1", f"/api/v1/people/{person}/budget/sheet", "phb.budgets.schemas:SheetRead"],
+        },
+    }
+
+
+@contextmanager
+def servers(database_url: str, spec: dict[str, object], names: list[str]) -> Iterator[None]:
+    """Start the servers pinned to the server CPU; stop them (by process id) at the end."""
+    env = {**os.environ, "PHB_DATABASE_URL": database_url, "BENCH_STATIC_SPEC": json.dumps(spec)}
+    processes = []
+    try:
+        for name in names:
+            log = (HERE / "data" / f"server-{name}.log").open("w")
+            command = ["taskset", "-c", SERVER_CPU, sys.executable, str(HERE / "serve.py"), name, str(PORTS[name])]
+            processes.append(subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT))  # noqa: S603
+        for name in names:
+            _wait_ready(PORTS[name])
+        yield
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait(timeout=20)
+
+
+def _wait_ready(port: int, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/", timeout=2)
+        except httpx.TransportError:
+            time.sleep(0.3)
+        else:
+            return
+    raise RuntimeError(f"server on port {port} did not start: see bench/data/server-*.log")
+
+
+def sign_in(username: str) -> str:
+    """One real sign-in; the Cookie header a browser would send afterwards."""
+    base = f"http://127.0.0.1:{PORTS['phb']}"
+    with httpx.Client(base_url=base) as client:
+        page = client.get("/login")
+        csrf = page.cookies["__Host-phb_csrf"]
+        response = client.post(
+            "/login",
+            data={"username": username, "password": PASSWORD, "_csrf_token": csrf, "next": "/"},
+            headers={"Cookie": f"__Host-phb_csrf={csrf}"},
+        )
+        if response.status_code != 303:
+            raise RuntimeError(f"sign-in as {username} answered {response.status_code}")
+        session = response.cookies["__Host-phb_session"]
+        csrf = response.cookies.get("__Host-phb_csrf", csrf)
+    return f"__Host-phb_session={session}; __Host-phb_csrf={csrf}"
+
+
+def check(url: str, cookie: str) -> int:
+    response = httpx.get(url, headers={"Cookie": cookie} if cookie else {}, timeout=30)
+    if response.status_code != 200:
+        raise RuntimeError(f"{url} answered {response.status_code}")
+    return len(response.content)
+
+
+def wrk(url: str, cookie: str, connections: int, seconds: int) -> dict[str, float]:
+    command = [
+        "taskset", "-c", LOAD_CPU, "wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s",
+        "-s", str(HERE / "report.lua"), url,
+    ]  # fmt: skip
+    env = {**os.environ, "BENCH_COOKIE": cookie}
+    output = subprocess.run(command, env=env, capture_output=True, text=True, check=True, timeout=seconds + 60)  # noqa: S603
+    line = next(line for line in output.stdout.splitlines() if line.startswith("{"))
+    return json.loads(line)
+
+
+def machine() -> dict[str, str]:
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if "model name" in line
+        ),
+        platform.processor(),
+    )
+    return {
+        "cpu": cpu,
+        "nproc": str(os.cpu_count()),
+        "memory": subprocess.run(["free", "-h"], capture_output=True, text=True, check=False).stdout.split("\n")[1],  # noqa: S607
+        "load_before": Path("/proc/loadavg").read_text().strip(),
+        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", required=True)
+    parser.add_argument("--label", required=True, help="names the results file, e.g. sqlite-10k")
+    parser.add_argument("--seconds", type=int, default=10, help="length of each timed run")
+    parser.add_argument("--warmup", type=int, default=2)
+    parser.add_argument("--connections", type=int, nargs="+", default=[1, 32])
+    parser.add_argument("--only", nargs="*", help="target names to run (default: all)")
+    args = parser.parse_args(argv)
+    if shutil.which("wrk") is None:
+        parser.error("wrk is not installed: apt-get install -y wrk")
+    person = bench_person(args.database_url)
+    has_findings = False
+    with servers(args.database_url, {}, ["phb"]):
+        cookie = sign_in("bench-dana")
+        has_findings = httpx.get(f"http://127.0.0.1:{PORTS['phb']}/findings", headers={"Cookie": cookie}).is_success
+    chosen = [t for t in targets(person, findings=has_findings) if not args.only or t.name in args.only]
+    names = sorted({t.server for t in chosen})
+    spec = static_spec(args.database_url, person, findings=has_findings)
+    results = {"label": args.label, "database_url": args.database_url, "person": person, "machine": machine()}
+    rows = []
+    with servers(args.database_url, spec, names):
+        cookies = {user: sign_in(user) for user in {t.user for t in chosen if t.user}}
+        for target in chosen:
+            cookie = cookies.get(target.user or "", "")
+            url = f"http://127.0.0.1:{PORTS[target.server]}{target.path}"
+            size = check(url, cookie)
+            for connections in args.connections:
+                wrk(url, cookie, connections, args.warmup)
+                result = wrk(url, cookie, connections, args.seconds)
+                row = {"target": target.name, "baseline": target.baseline, "connections": connections, "bytes": size}
+                rows.append(row | result)
+                print(
+                    f"{target.name:<36} c={connections:<3} {result['rps']:>8.1f} req/s  p50 {result['p50_ms']:>7.2f} ms"
+                    f"  p99 {result['p99_ms']:>7.2f} ms  errors {result['non_2xx_3xx'] + result['socket_errors']:.0f}",
+                    flush=True,
+                )
+    results["machine"]["load_after"] = Path("/proc/loadavg").read_text().strip()  # type: ignore[index]
+    results["runs"] = rows
+    out = HERE / "data" / f"web-{args.label}.json"
+    out.write_text(json.dumps(results, indent=2))
+    print(f"written {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

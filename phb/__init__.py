@@ -1,0 +1,1 @@
+"""phb: personal health budgets for NHS Continuing Healthcare teams."""

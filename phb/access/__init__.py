@@ -1,0 +1,1 @@
+"""The one policy layer: who may read or change which person's records, and why."""

@@ -1,0 +1,140 @@
+"""Access checks against the database: every route and service asks here before touching a person's record."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import ColumnElement, Select, event, exists, or_, select
+from sqlalchemy.orm import Session
+
+from phb.access.rules import ORG_WIDE_READERS, Actor, Decision, Permission, Relationship, decide
+from phb.audit.services import AuditActor, act_as, log_access
+from phb.errors import ForbiddenError, NotFoundError
+from phb.observability import get_logger
+from phb.people.models import CaseloadAssignment, Person, Supporter
+
+log = get_logger(__name__)
+
+
+def audit_actor(actor: Actor) -> AuditActor:
+    """The trail's view of an actor."""
+    return AuditActor(user_id=actor.user_id, label=actor.username, roles=tuple(sorted(actor.roles)))
+
+
+def begin(session: Session, actor: Actor) -> None:
+    """Start acting as ``actor`` in this session: every change from here on is audited as theirs."""
+    act_as(session, audit_actor(actor))
+
+
+def _on_caseload(actor: Actor, today: dt.date) -> Select[int]:
+    """Ids of people on the actor's caseload (active assignment, or named care coordinator)."""
+    assigned = select(CaseloadAssignment.person_id).where(
+        CaseloadAssignment.user_id == actor.user_id,
+        CaseloadAssignment.assigned_on <= today,
+        or_(CaseloadAssignment.ended_on.is_(None), CaseloadAssignment.ended_on > today),
+    )
+    coordinated = select(Person.id).where(Person.care_coordinator_id == actor.user_id)
+    return select(assigned.union(coordinated).subquery().c.person_id)
+
+
+_CACHE_KEY = "phb_access_relationships"
+_LOGGED_KEY = "phb_access_logged"
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_relationships(session: Session, _flush_context: object) -> None:
+    """Any write may change a caseload or a representative: work relationships out afresh after it."""
+    session.info.pop(_CACHE_KEY, None)
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_transaction(session: Session, *_args: object) -> None:
+    """Both memories last one transaction (one request in the web app)."""
+    session.info.pop(_CACHE_KEY, None)
+    session.info.pop(_LOGGED_KEY, None)
+
+
+def relationship(session: Session, actor: Actor, person: Person) -> Relationship:
+    """How the actor stands to ``person`` today (remembered for the rest of the request until something is written)."""
+    cache: dict[tuple[int, int], Relationship] = session.info.setdefault(_CACHE_KEY, {})
+    key = (actor.user_id, person.id)
+    if key not in cache:
+        cache[key] = _relationship(session, actor, person)
+    return cache[key]
+
+
+def _relationship(session: Session, actor: Actor, person: Person) -> Relationship:
+    today = dt.datetime.now(dt.UTC).date()
+    caseload = _on_caseload(actor, today).subquery()
+    on_caseload = bool(session.scalar(select(exists().where(caseload.c.person_id == person.id))))
+    return Relationship(
+        on_caseload=on_caseload,
+        is_self=actor.person_id == person.id,
+        represents=person.id in actor.represents,
+    )
+
+
+def check(session: Session, actor: Actor, permission: Permission, person: Person | None = None) -> Decision:
+    """Decide, log a refusal, and raise: NotFoundError when the record must stay hidden, else ForbiddenError."""
+    rel = relationship(session, actor, person) if person is not None else None
+    decision = decide(actor, permission, rel)
+    person_id = person.id if person is not None else None
+    logged: set[tuple[int, int | None, str, bool]] = session.info.setdefault(_LOGGED_KEY, set())
+    entry = (actor.user_id, person_id, str(permission), decision.allowed)
+    if person is not None and (actor.is_staff or not decision.allowed) and entry not in logged:
+        # One access-log row per person, permission and outcome per request, however many services ask.
+        log_access(session, user_id=actor.user_id, person_id=person_id, permission=permission, granted=decision.allowed)
+        logged.add(entry)
+    if not decision.allowed:
+        log.warning(
+            "access denied",
+            user=actor.username,
+            permission=str(permission),
+            person_id=person_id,
+            reason=decision.reason,
+        )
+        if decision.hide:
+            raise NotFoundError("person", person_id)
+        raise ForbiddenError(f"You cannot do this: {decision.reason}.")
+    return decision
+
+
+def require_person(session: Session, actor: Actor, permission: Permission, person_id: int) -> Person:
+    """Load a person the actor may act on, or raise as if it did not exist / was forbidden."""
+    person = session.get(Person, person_id)
+    if person is None:
+        log_access(session, user_id=actor.user_id, person_id=person_id, permission=permission, granted=False)
+        raise NotFoundError("person", person_id)
+    check(session, actor, permission, person)
+    return person
+
+
+def require(session: Session, actor: Actor, permission: Permission) -> None:
+    """Check a permission that is not about one person (administration, adding a person)."""
+    check(session, actor, permission, None)
+
+
+def visible_people(actor: Actor) -> Select[Person]:
+    """A query for the people this actor may see, for lists and search (filtering in SQL, not in Python)."""
+    query = select(Person)
+    if actor.has_any(*ORG_WIDE_READERS):
+        return query
+    today = dt.datetime.now(dt.UTC).date()
+    allowed: list[ColumnElement[bool]] = [Person.id.in_(_on_caseload(actor, today))] if actor.is_staff else []
+    if actor.person_id is not None:
+        allowed.append(Person.id == actor.person_id)
+    if actor.represents:
+        allowed.append(Person.id.in_(actor.represents))
+    return query.where(or_(*allowed)) if allowed else query.where(Person.id.is_(None))
+
+
+def represented_people(session: Session, user_id: int) -> frozenset[int]:
+    """People a user currently acts for as representative or nominee."""
+    today = dt.datetime.now(dt.UTC).date()
+    rows = session.scalars(
+        select(Supporter.person_id).where(
+            Supporter.user_id == user_id, or_(Supporter.ended_on.is_(None), Supporter.ended_on > today)
+        )
+    )
+    return frozenset(rows)

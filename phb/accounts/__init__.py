@@ -1,0 +1,1 @@
+"""Staff, person and representative accounts; login, sessions and API tokens."""

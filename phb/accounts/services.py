@@ -1,0 +1,319 @@
+"""Login, sessions and tokens.
+
+Passwords are hashed with argon2id at no less than OWASP's floor. Sessions live in the database (the app is
+stateless, so several processes can serve one database); the browser holds only a random token. Logins are
+throttled per account (lockout after repeated failures, lifted by time or an administrator) and per address.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from phb.access.rules import Actor
+from phb.access.services import represented_people
+from phb.accounts.models import ApiToken, LoginAttempt, User, UserRole, WebSession
+from phb.accounts.rules import Role, password_problems
+from phb.audit.services import record
+from phb.config import Settings
+from phb.db import utcnow
+from phb.errors import NotFoundError, ValidationFailedError
+
+# argon2id, 19 MiB, 2 iterations, 1 lane: the OWASP Password Storage Cheat Sheet minimum.
+_hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
+# Verified when the username is unknown, so a wrong username takes as long as a wrong password.
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash of ``password``."""
+    return _hasher.hash(password)
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def token_digest(token: str) -> str:
+    """SHA-256 of a random token: tokens have 256 bits of entropy, so a fast hash is safe here."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_user(
+    session: Session,
+    *,
+    username: str,
+    display_name: str,
+    password: str,
+    roles: list[Role],
+    email: str | None = None,
+    person_id: int | None = None,
+) -> User:
+    """Create an account; the password must meet the policy and the username be free."""
+    username = username.strip().lower()
+    errors: dict[str, str] = {}
+    if not username:
+        errors["username"] = "Enter a username"
+    elif session.scalar(select(User.id).where(User.username == username)) is not None:
+        errors["username"] = f"The username '{username}' is already taken"
+    if problems := password_problems(password, username=username):
+        errors["password"] = "; ".join(problems)
+    if not roles:
+        errors["roles"] = "Choose at least one role"
+    if errors:
+        raise ValidationFailedError(errors)
+    user = User(
+        username=username,
+        display_name=display_name.strip() or username,
+        email=email,
+        password_hash=hash_password(password),
+        person_id=person_id,
+        roles=[UserRole(role=str(r)) for r in sorted(set(roles))],
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def actor_for(session: Session, user: User) -> Actor:
+    """The policy's view of a user."""
+    return Actor(
+        user_id=user.id,
+        username=user.username,
+        display_name=user.display_name,
+        roles=user.role_set,
+        person_id=user.person_id,
+        represents=represented_people(session, user.id) if Role.REPRESENTATIVE in user.role_set else frozenset(),
+    )
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    """The outcome of a login attempt; ``message`` is safe to show (it never says which part was wrong)."""
+
+    user: User | None
+    message: str = ""
+    throttled: bool = False
+
+
+GENERIC_FAILURE = "Enter a correct username and password"
+
+
+def _recent_failures_from(session: Session, ip_address: str, settings: Settings) -> int:
+    since = utcnow() - dt.timedelta(minutes=settings.login_ip_window_minutes)
+    return (
+        session.scalar(
+            select(func.count()).where(
+                LoginAttempt.ip_address == ip_address,
+                LoginAttempt.attempted_at >= since,
+                LoginAttempt.succeeded.is_(False),
+            )
+        )
+        or 0
+    )
+
+
+def authenticate(session: Session, *, username: str, password: str, ip_address: str, settings: Settings) -> LoginResult:
+    """Check a username and password, applying per-address throttling and per-account lockout."""
+    username = username.strip().lower()
+    now = utcnow()
+    if _recent_failures_from(session, ip_address, settings) >= settings.login_ip_max_failures:
+        session.add(LoginAttempt(username=username, ip_address=ip_address, succeeded=False, reason="throttled"))
+        return LoginResult(None, "Too many failed sign-in attempts. Wait 15 minutes and try again.", throttled=True)
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        _verify(_DUMMY_HASH, password)
+        session.add(LoginAttempt(username=username, ip_address=ip_address, succeeded=False, reason="unknown_user"))
+        return LoginResult(None, GENERIC_FAILURE)
+    if user.locked_until is not None and user.locked_until > now:
+        session.add(LoginAttempt(username=username, ip_address=ip_address, succeeded=False, reason="locked"))
+        return LoginResult(
+            None,
+            "This account is locked after too many failed attempts. Try again later or ask an "
+            "administrator to unlock it.",
+        )
+    # Sign-in bookkeeping is written with atomic UPDATEs, not through the versioned ORM object: the same account
+    # signing in from two tabs at once must not fail with an edit conflict, and concurrent failures must all count.
+    if not _verify(user.password_hash, password) or not user.is_active:
+        reason = "inactive" if user.is_active is False else "bad_password"
+        session.add(LoginAttempt(username=username, ip_address=ip_address, succeeded=False, reason=reason))
+        if reason == "bad_password":
+            failures = session.execute(
+                update(User)
+                .where(User.id == user.id)
+                .values(failed_login_count=User.failed_login_count + 1)
+                .returning(User.failed_login_count)
+            ).scalar_one()
+            if failures >= settings.login_max_failures:
+                session.execute(
+                    update(User)
+                    .where(User.id == user.id)
+                    .values(locked_until=now + dt.timedelta(minutes=settings.login_lockout_minutes))
+                )
+                record(
+                    session,
+                    action="user.locked",
+                    entity_type="users",
+                    entity_id=user.id,
+                    reason=f"{failures} failed sign-in attempts",
+                )
+        return LoginResult(None, GENERIC_FAILURE)
+    values: dict[str, object] = {"failed_login_count": 0, "locked_until": None, "last_login_at": now}
+    if _hasher.check_needs_rehash(user.password_hash):
+        values["password_hash"] = hash_password(password)
+    session.execute(update(User).where(User.id == user.id).values(**values))
+    session.add(LoginAttempt(username=username, ip_address=ip_address, succeeded=True, reason="ok"))
+    return LoginResult(user)
+
+
+def unlock(session: Session, user: User) -> None:
+    """An administrator lifts a lockout (audited: it changes who may sign in)."""
+    record(
+        session,
+        action="user.unlocked",
+        entity_type="users",
+        entity_id=user.id,
+        before={"failed_login_count": user.failed_login_count, "locked_until": user.locked_until},
+    )
+    session.execute(update(User).where(User.id == user.id).values(failed_login_count=0, locked_until=None))
+    session.flush()
+
+
+def start_session(session: Session, user: User, *, ip_address: str | None, user_agent: str | None) -> str:
+    """A new session (a new id at every login, against fixation); returns the token for the cookie."""
+    token = secrets.token_urlsafe(32)
+    session.add(
+        WebSession(
+            token_hash=token_digest(token),
+            user_id=user.id,
+            ip_address=ip_address,
+            user_agent=(user_agent or "")[:300],
+        )
+    )
+    record(session, action="session.started", entity_type="users", entity_id=user.id)
+    session.flush()
+    return token
+
+
+def resolve_session(session: Session, token: str, settings: Settings) -> User | None:
+    """The user behind a session token, or None if it is unknown, ended, idle too long or too old.
+
+    ``last_seen_at`` is refreshed at most once a minute so that reads do not each cost a write.
+    """
+    web_session = session.get(WebSession, token_digest(token))
+    if web_session is None or web_session.ended_at is not None:
+        return None
+    now = utcnow()
+    ended_reason = None
+    if now - web_session.last_seen_at > dt.timedelta(minutes=settings.session_idle_minutes):
+        ended_reason = "idle_timeout"
+    elif now - web_session.created_at > dt.timedelta(hours=settings.session_absolute_hours):
+        ended_reason = "absolute_timeout"
+    user = session.get(User, web_session.user_id)
+    if user is None or not user.is_active:
+        ended_reason = "account_disabled"
+    if ended_reason:
+        web_session.ended_at, web_session.ended_reason = now, ended_reason
+        return None
+    if now - web_session.last_seen_at > dt.timedelta(minutes=1):
+        web_session.last_seen_at = now
+    return user
+
+
+def end_session(session: Session, token: str, *, reason: str = "logout") -> None:
+    """End a session (logout)."""
+    web_session = session.get(WebSession, token_digest(token))
+    if web_session is not None and web_session.ended_at is None:
+        web_session.ended_at, web_session.ended_reason = utcnow(), reason
+        record(session, action="session.ended", entity_type="users", entity_id=web_session.user_id, reason=reason)
+
+
+def disable_user(session: Session, user: User, *, reason: str) -> None:
+    """Disable an account and end every session it has."""
+    user.is_active = False
+    session.execute(
+        update(WebSession)
+        .where(WebSession.user_id == user.id, WebSession.ended_at.is_(None))
+        .values(ended_at=utcnow(), ended_reason="account_disabled")
+    )
+    record(session, action="user.disabled", entity_type="users", entity_id=user.id, reason=reason)
+    session.flush()
+
+
+def create_api_token(session: Session, user: User, *, name: str, days: int | None = 90) -> str:
+    """A new API token for ``user``; the returned text is shown once and never stored."""
+    token = "phb_" + secrets.token_urlsafe(32)
+    expires = utcnow() + dt.timedelta(days=days) if days else None
+    session.add(ApiToken(user_id=user.id, name=name, token_hash=token_digest(token), expires_at=expires))
+    session.flush()
+    return token
+
+
+def resolve_api_token(session: Session, token: str) -> User | None:
+    """The active user behind a live API token."""
+    api_token = session.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(token)))
+    now = utcnow()
+    if api_token is None or api_token.revoked_at is not None:
+        return None
+    if api_token.expires_at is not None and api_token.expires_at <= now:
+        return None
+    user = session.get(User, api_token.user_id)
+    if user is None or not user.is_active:
+        return None
+    return user
+
+
+def change_password(session: Session, user: User, *, current: str, new: str, settings: Settings) -> None:
+    """Change one's own password: the current one must be right and the new one meet the policy."""
+    del settings
+    errors: dict[str, str] = {}
+    if not _verify(user.password_hash, current):
+        errors["current_password"] = "Your current password is not right"  # noqa: S105 - a message
+    if problems := password_problems(new, username=user.username):
+        errors["new_password"] = "; ".join(problems)
+    if errors:
+        raise ValidationFailedError(errors)
+    user.password_hash = hash_password(new)
+    session.flush()
+
+
+def list_api_tokens(session: Session, user_id: int) -> list[ApiToken]:
+    """A user's API tokens, newest first (only names and dates: the tokens themselves are not kept)."""
+    return list(session.scalars(select(ApiToken).where(ApiToken.user_id == user_id).order_by(ApiToken.id.desc())))
+
+
+def revoke_api_token(session: Session, user_id: int, token_id: int) -> None:
+    """Revoke one of the user's own tokens (someone else's token looks like a missing one)."""
+    token = session.get(ApiToken, token_id)
+    if token is None or token.user_id != user_id:
+        raise NotFoundError("API token", token_id)
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        session.flush()
+
+
+def set_roles(session: Session, user: User, roles: list[Role]) -> None:
+    """Replace a user's roles (administrators)."""
+    if not roles:
+        raise ValidationFailedError({"roles": "Choose at least one role"})
+    wanted = {str(r) for r in roles}
+    user.roles = [r for r in user.roles if r.role in wanted] + [
+        UserRole(role=r) for r in sorted(wanted - {r.role for r in user.roles})
+    ]
+    session.flush()
+
+
+def enable_user(session: Session, user: User) -> None:
+    """Re-enable a disabled account (its old sessions stay ended)."""
+    user.is_active = True
+    session.flush()

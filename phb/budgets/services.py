@@ -1,0 +1,1279 @@
+"""Budget use cases: rate cards, assessments, indicative and final budgets, the budget sheet, payment schedules.
+
+Every function takes the acting user and asks :mod:`phb.access.services` first; none commits. Records are never
+overwritten: a change adds a row (a sheet version, a line, a final budget, a decision, a schedule) and the old
+ones stay, so any version can be shown again and compared.
+
+Authorisation of indicative and final budgets goes through exactly two functions,
+:func:`authorise_indicative_budget` and :func:`authorise_final_budget`. They record the decision here until the
+governance package routes budget decisions; wiring it in changes :func:`_record_decision` and nothing else.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+from typing import Literal
+
+from moneyed import Money
+from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from phb.access.rules import Actor, Permission, decide
+from phb.access.services import relationship, require, require_person
+from phb.accounts.rules import Role
+from phb.audit.services import because
+from phb.budgets import rules
+from phb.budgets.models import (
+    Assessment,
+    AssessmentItem,
+    BudgetDecision,
+    BudgetSheetLine,
+    BudgetSheetVersion,
+    FinalBudget,
+    IndicativeBudget,
+    PaymentSchedule,
+    RateCard,
+    ScheduledPayment,
+    from_hundredths,
+    to_hundredths,
+)
+from phb.budgets.rules import Category, Frequency, ManagementOption, PaymentFrequency
+from phb.budgets.schemas import (
+    AssessmentCreate,
+    AssessmentItemCreate,
+    AssessmentItemRead,
+    AssessmentRead,
+    BreakdownLineRead,
+    BudgetOverview,
+    DecisionCreate,
+    DecisionRead,
+    FinalBudgetCreate,
+    FinalBudgetRead,
+    IndicativeBudgetRead,
+    IndicativeCalculate,
+    LineDifference,
+    PaymentScheduleRead,
+    RateCardCreate,
+    RateCardRead,
+    ScheduledPaymentRead,
+    SheetChange,
+    SheetComparison,
+    SheetLineCreate,
+    SheetLineRead,
+    SheetRead,
+    SheetVersionRead,
+    TotalRead,
+    VarianceExplanation,
+)
+from phb.db import is_postgresql, utcnow
+from phb.errors import ConflictError, ForbiddenError, NotFoundError, ValidationFailedError
+from phb.money import ZERO, format_gbp, from_pence, to_pence, total
+from phb.people.models import Person
+
+AUTHORISERS = (Role.CHC_SERVICE_MANAGER, Role.CHC_COMMISSIONER)
+INDICATIVE = "indicative_budget"
+FINAL = "final_budget"
+RATE_FIELDS = (*rules.RATE_KEYS, "payroll_fee_monthly")
+
+
+def today() -> dt.date:
+    """The business date (from Python, so tests can freeze it)."""
+    return utcnow().date()
+
+
+def _rule_error(exc: rules.BudgetRuleError) -> ValidationFailedError:
+    return ValidationFailedError({exc.field: exc.message})
+
+
+# --- rate card ----------------------------------------------------------------------------------------------------
+
+
+def _rate_card_read(card: RateCard) -> RateCardRead:
+    hundredths = card.employer_on_costs_hundredths
+    return RateCardRead(
+        id=card.id,
+        version=card.version,
+        effective_from=card.effective_from,
+        **{key: getattr(card, key) for key in RATE_FIELDS},
+        employer_on_costs_percent=None if hundredths is None else from_hundredths(hundredths),
+        notes=card.notes,
+        created_at=card.created_at,
+    )
+
+
+def _rates(card: RateCard) -> rules.RateCardRates:
+    hundredths = card.employer_on_costs_hundredths
+    return rules.RateCardRates(
+        version=card.version,
+        effective_from=card.effective_from,
+        rates={key: getattr(card, key) for key in rules.RATE_KEYS},
+        employer_on_costs_percent=None if hundredths is None else from_hundredths(hundredths),
+        payroll_fee_monthly=card.payroll_fee_monthly,
+    )
+
+
+def _require_staff(actor: Actor) -> None:
+    if not actor.is_staff:
+        raise ForbiddenError("You cannot do this: the rate card is for NHS staff.")
+
+
+def list_rate_cards(session: Session, actor: Actor) -> list[RateCardRead]:
+    """Every rate card version, newest first (any member of staff may read the rate card)."""
+    _require_staff(actor)
+    cards = session.scalars(select(RateCard).order_by(RateCard.effective_from.desc()))
+    return [_rate_card_read(card) for card in cards]
+
+
+def get_rate_card(session: Session, actor: Actor, rate_card_id: int) -> RateCardRead:
+    """One rate card version."""
+    _require_staff(actor)
+    card = session.get(RateCard, rate_card_id)
+    if card is None:
+        raise NotFoundError("rate card", rate_card_id)
+    return _rate_card_read(card)
+
+
+def rate_card_on(session: Session, day: dt.date) -> RateCard | None:
+    """The rate card version in force on ``day`` (the newest one that started on or before it)."""
+    return session.scalar(
+        select(RateCard).where(RateCard.effective_from <= day).order_by(RateCard.effective_from.desc()).limit(1)
+    )
+
+
+def current_rate_card(session: Session, actor: Actor, day: dt.date | None = None) -> RateCardRead | None:
+    """The rate card in force today (or on ``day``)."""
+    _require_staff(actor)
+    card = rate_card_on(session, day or today())
+    return None if card is None else _rate_card_read(card)
+
+
+def require_rate_card_admin(session: Session, actor: Actor) -> None:
+    """Refuse anyone but an administrator (403) before they fill in a rate card form."""
+    require(session, actor, Permission.CONFIG_ADMIN)
+
+
+def add_rate_card(session: Session, actor: Actor, data: RateCardCreate) -> RateCardRead:
+    """Add a new rate card version (administrators). Earlier versions are kept for the budgets that used them."""
+    require(session, actor, Permission.CONFIG_ADMIN)
+    if session.scalar(select(RateCard.id).where(RateCard.effective_from == data.effective_from)) is not None:
+        raise ValidationFailedError(
+            {"effective_from": "A rate card version already starts on this date: choose another date"}
+        )
+    if all(getattr(data, key) is None for key in rules.RATE_KEYS):
+        raise ValidationFailedError({"pa_weekday_hour": "Enter at least one rate"})
+    version = (session.scalar(select(func.max(RateCard.version))) or 0) + 1
+    percent = data.employer_on_costs_percent
+    card = RateCard(
+        version=version,
+        effective_from=data.effective_from,
+        **{key: getattr(data, key) for key in RATE_FIELDS},
+        employer_on_costs_hundredths=None if percent is None else to_hundredths(percent),
+        notes=data.notes,
+        created_by_id=actor.user_id,
+    )
+    session.add(card)
+    session.flush()
+    return _rate_card_read(card)
+
+
+# --- assessment of need -------------------------------------------------------------------------------------------
+
+
+def _assessment_read(session: Session, assessment: Assessment) -> AssessmentRead:
+    items = session.scalars(
+        select(AssessmentItem).where(AssessmentItem.assessment_id == assessment.id).order_by(AssessmentItem.id)
+    )
+    return AssessmentRead(
+        id=assessment.id,
+        assessed_on=assessment.assessed_on,
+        assessor_name=assessment.assessor_name,
+        summary=assessment.summary,
+        locked=assessment.locked,
+        created_at=assessment.created_at,
+        items=[
+            AssessmentItemRead(
+                id=item.id,
+                kind=rules.NeedKind(item.kind),
+                description=item.description,
+                quantity=from_hundredths(item.quantity_hundredths),
+                frequency=Frequency(item.frequency),
+                unit_cost=item.unit_cost,
+            )
+            for item in items
+        ],
+    )
+
+
+def _add_item(session: Session, assessment_id: int, data: AssessmentItemCreate) -> None:
+    session.add(
+        AssessmentItem(
+            assessment_id=assessment_id,
+            kind=data.kind.value,
+            description=data.description,
+            quantity_hundredths=to_hundredths(data.quantity),
+            frequency=data.frequency.value,
+            unit_cost=data.unit_cost,
+        )
+    )
+
+
+def record_assessment(session: Session, actor: Actor, person_id: int, data: AssessmentCreate) -> AssessmentRead:
+    """Record an assessment of need, with the actor as assessor (needs can be added until it is used)."""
+    require_person(session, actor, Permission.BUDGET_EDIT, person_id)
+    assessment = Assessment(
+        person_id=person_id,
+        assessed_on=data.assessed_on,
+        assessor_id=actor.user_id,
+        assessor_name=actor.display_name,
+        summary=data.summary,
+    )
+    session.add(assessment)
+    session.flush()
+    for item in data.items:
+        _add_item(session, assessment.id, item)
+    session.flush()
+    return _assessment_read(session, assessment)
+
+
+def _open_assessment(session: Session, person_id: int, assessment_id: int) -> Assessment:
+    assessment = session.get(Assessment, assessment_id)
+    if assessment is None or assessment.person_id != person_id:
+        raise NotFoundError("assessment", assessment_id)
+    if assessment.locked:
+        raise ValidationFailedError(
+            {
+                "assessment": "This assessment has been used for an indicative budget, so it cannot change. "
+                "Record a new assessment instead."
+            }
+        )
+    return assessment
+
+
+def add_assessment_item(
+    session: Session, actor: Actor, person_id: int, assessment_id: int, data: AssessmentItemCreate
+) -> AssessmentRead:
+    """Add an assessed need to an assessment that has not been used yet."""
+    require_person(session, actor, Permission.BUDGET_EDIT, person_id)
+    assessment = _open_assessment(session, person_id, assessment_id)
+    _add_item(session, assessment.id, data)
+    session.flush()
+    return _assessment_read(session, assessment)
+
+
+def remove_assessment_item(
+    session: Session, actor: Actor, person_id: int, assessment_id: int, item_id: int
+) -> AssessmentRead:
+    """Take a need off an assessment that has not been used yet."""
+    require_person(session, actor, Permission.BUDGET_EDIT, person_id)
+    assessment = _open_assessment(session, person_id, assessment_id)
+    item = session.get(AssessmentItem, item_id)
+    if item is None or item.assessment_id != assessment.id:
+        raise NotFoundError("assessed need", item_id)
+    session.delete(item)
+    session.flush()
+    return _assessment_read(session, assessment)
+
+
+def list_assessments(session: Session, actor: Actor, person_id: int) -> list[AssessmentRead]:
+    """A person's assessments, newest first."""
+    require_person(session, actor, Permission.PERSON_READ, person_id)
+    return _assessments(session, person_id)
+
+
+def _assessments(session: Session, person_id: int) -> list[AssessmentRead]:
+    rows = session.scalars(
+        select(Assessment).where(Assessment.person_id == person_id).order_by(Assessment.id.desc())
+    ).all()
+    return [_assessment_read(session, a) for a in rows]
+
+
+# --- decisions ----------------------------------------------------------------------------------------------------
+
+
+def _decision_read(decision: BudgetDecision) -> DecisionRead:
+    return DecisionRead.model_validate(decision)
+
+
+def _latest_decision(session: Session, subject_type: str, subject_id: int) -> BudgetDecision | None:
+    return session.scalar(
+        select(BudgetDecision)
+        .where(BudgetDecision.subject_type == subject_type, BudgetDecision.subject_id == subject_id)
+        .order_by(BudgetDecision.id.desc())
+        .limit(1)
+    )
+
+
+def _authoriser_role(actor: Actor, proposed_by_id: int | None, what: str) -> Role:
+    """The role the actor authorises in; refuses someone without one, or who proposed it (separation of duties)."""
+    roles = [role for role in AUTHORISERS if role in actor.roles]
+    if not roles:
+        raise ForbiddenError(f"You cannot do this: only a CHC service manager or commissioner may authorise {what}.")
+    if proposed_by_id is not None and proposed_by_id == actor.user_id:
+        raise ForbiddenError(
+            f"You cannot do this: you proposed this {what}, so someone else must authorise it (separation of duties)."
+        )
+    return roles[0]
+
+
+def _record_decision(
+    session: Session,
+    actor: Actor,
+    *,
+    person_id: int,
+    subject_type: str,
+    subject_id: int,
+    role: Role,
+    decision: DecisionCreate,
+) -> BudgetDecision:
+    """Record an authorisation decision. The single place to hand budget decisions to the governance package."""
+    row = BudgetDecision(
+        person_id=person_id,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        outcome=decision.outcome,
+        decided_by_id=actor.user_id,
+        decided_by_name=actor.display_name,
+        decided_by_role=role.value,
+        decided_at=utcnow(),
+        reasons=decision.reasons,
+    )
+    session.add(row)
+    with because(session, decision.reasons):
+        session.flush()
+    return row
+
+
+def _status(decision: BudgetDecision | None) -> Literal["awaiting authorisation", "authorised", "refused"]:
+    if decision is None:
+        return "awaiting authorisation"
+    return "authorised" if decision.outcome == "authorised" else "refused"
+
+
+def _lock_person(session: Session, person_id: int) -> None:
+    """Serialise changes to one person's budget (PostgreSQL row lock; SQLite transactions are already IMMEDIATE)."""
+    if is_postgresql(session):
+        session.execute(select(Person.id).where(Person.id == person_id).with_for_update())
+
+
+# --- indicative budget --------------------------------------------------------------------------------------------
+
+
+def _indicative_read(session: Session, budget: IndicativeBudget) -> IndicativeBudgetRead:
+    card = session.get(RateCard, budget.rate_card_id)
+    assert card is not None  # noqa: S101 - a foreign key guarantees it
+    decision = _latest_decision(session, INDICATIVE, budget.id)
+    breakdown = [
+        BreakdownLineRead(
+            text=line["text"], category=Category(line["category"]), annual=from_pence(line["annual"]), kind=line["kind"]
+        )
+        for line in json.loads(budget.breakdown)
+    ]
+    return IndicativeBudgetRead(
+        id=budget.id,
+        number=budget.number,
+        annual_amount=budget.annual_amount,
+        assessment_id=budget.assessment_id,
+        rate_card_id=card.id,
+        rate_card_version=card.version,
+        rate_card_effective_from=card.effective_from,
+        breakdown=breakdown,
+        proposed_by_id=budget.proposed_by_id,
+        proposed_by_name=budget.proposed_by_name,
+        proposed_at=budget.proposed_at,
+        reason=budget.reason,
+        status=_status(decision),
+        decision=None if decision is None else _decision_read(decision),
+    )
+
+
+def _needs(session: Session, assessment_id: int) -> list[rules.Need]:
+    items = session.scalars(
+        select(AssessmentItem).where(AssessmentItem.assessment_id == assessment_id).order_by(AssessmentItem.id)
+    )
+    return [
+        rules.Need(
+            kind=rules.NeedKind(item.kind),
+            quantity=from_hundredths(item.quantity_hundredths),
+            frequency=Frequency(item.frequency),
+            description=item.description,
+            unit_cost=item.unit_cost,
+        )
+        for item in items
+    ]
+
+
+def _breakdown_json(calculation: rules.IndicativeCalculation) -> str:
+    return json.dumps(
+        [
+            {
+                "text": line.text,
+                "category": line.category.value,
+                "annual": to_pence(line.annual),
+                "kind": line.kind,
+                "unit_cost": None if line.unit_cost is None else to_pence(line.unit_cost),
+                "quantity": None if line.quantity is None else str(line.quantity),
+                "frequency": None if line.frequency is None else line.frequency.value,
+                "description": line.description,
+            }
+            for line in calculation.lines
+        ]
+    )
+
+
+def calculate_indicative_budget(
+    session: Session, actor: Actor, person_id: int, data: IndicativeCalculate
+) -> IndicativeBudgetRead:
+    """Work out an indicative budget from an assessment x the rate card in force on ``priced_on`` (default today).
+
+    The budget remembers the rate card version; the assessment is locked so the breakdown stays true.
+    """
+    require_person(session, actor, Permission.BUDGET_EDIT, person_id)
+    assessment = session.get(Assessment, data.assessment_id)
+    if assessment is None or assessment.person_id != person_id:
+        raise ValidationFailedError({"assessment_id": "Choose one of this person's assessments"})
+    priced_on = data.priced_on or today()
+    card = rate_card_on(session, priced_on)
+    if card is None:
+        raise ValidationFailedError(
+            {"priced_on": f"No rate card is in force on {priced_on:%d/%m/%Y}: ask an administrator to add one"}
+        )
+    try:
+        calculation = rules.calculate_indicative(_needs(session, assessment.id), _rates(card))
+    except rules.BudgetRuleError as exc:
+        raise _rule_error(exc) from exc
+    _lock_person(session, person_id)
+    number = (
+        session.scalar(select(func.max(IndicativeBudget.number)).where(IndicativeBudget.person_id == person_id)) or 0
+    ) + 1
+    budget = IndicativeBudget(
+        person_id=person_id,
+        number=number,
+        assessment_id=assessment.id,
+        rate_card_id=card.id,
+        annual_amount=calculation.annual,
+        breakdown=_breakdown_json(calculation),
+        proposed_by_id=actor.user_id,
+        proposed_by_name=actor.display_name,
+        proposed_at=utcnow(),
+        reason=data.reason,
+    )
+    assessment.locked = True
+    session.add(budget)
+    with because(session, data.reason):
+        session.flush()
+    return _indicative_read(session, budget)
+
+
+def _indicative_budgets(session: Session, person_id: int) -> list[IndicativeBudgetRead]:
+    rows = session.scalars(
+        select(IndicativeBudget).where(IndicativeBudget.person_id == person_id).order_by(IndicativeBudget.number.desc())
+    ).all()
+    return [_indicative_read(session, b) for b in rows]
+
+
+def list_indicative_budgets(session: Session, actor: Actor, person_id: int) -> list[IndicativeBudgetRead]:
+    """A person's indicative budgets, newest first."""
+    require_person(session, actor, Permission.PERSON_READ, person_id)
+    return _indicative_budgets(session, person_id)
+
+
+def authorise_indicative_budget(
+    session: Session, actor: Actor, person_id: int, indicative_budget_id: int, decision: DecisionCreate
+) -> DecisionRead:
+    """Authorise (or refuse) an indicative budget: a CHC service manager or commissioner who did not propose it."""
+    require_person(session, actor, Permission.PERSON_READ, person_id)
+    budget = session.get(IndicativeBudget, indicative_budget_id)
+    if budget is None or budget.person_id != person_id:
+        raise NotFoundError("indicative budget", indicative_budget_id)
+    role = _authoriser_role(actor, budget.proposed_by_id, "indicative budget")
+    _lock_person(session, person_id)
+    if _latest_decision(session, INDICATIVE, budget.id) is not None:
+        raise ValidationFailedError({"outcome": "This indicative budget has already been decided"})
+    row = _record_decision(
+        session, actor, person_id=person_id, subject_type=INDICATIVE, subject_id=budget.id, role=role, decision=decision
+    )
+    return _decision_read(row)
+
+
+def _authorised_indicative(session: Session, person_id: int) -> IndicativeBudget | None:
+    return session.scalar(
+        select(IndicativeBudget)
+        .join(
+            BudgetDecision,
+            and_(BudgetDecision.subject_type == INDICATIVE, BudgetDecision.subject_id == IndicativeBudget.id),
+        )
+        .where(IndicativeBudget.person_id == person_id, BudgetDecision.outcome == "authorised")
+        .order_by(IndicativeBudget.number.desc())
+        .limit(1)
+    )
+
+
+# --- the budget sheet ---------------------------------------------------------------------------------------------
+
+
+def _alive_in(number: int) -> ColumnElement[bool]:
+    return and_(
+        BudgetSheetLine.added_in <= number,
+        or_(BudgetSheetLine.removed_in.is_(None), BudgetSheetLine.removed_in > number),
+    )
+
+
+def _latest_version(session: Session, person_id: int) -> BudgetSheetVersion | None:
+    return session.scalar(
+        select(BudgetSheetVersion)
+        .where(BudgetSheetVersion.person_id == person_id)
+        .order_by(BudgetSheetVersion.number.desc())
+        .limit(1)
+    )
+
+
+def _lines_of(session: Session, person_id: int, number: int) -> list[BudgetSheetLine]:
+    return list(
+        session.scalars(
+            select(BudgetSheetLine)
+            .where(BudgetSheetLine.person_id == person_id, _alive_in(number))
+            .order_by(BudgetSheetLine.position, BudgetSheetLine.id)
+        )
+    )
+
+
+def _line_read(line: BudgetSheetLine) -> SheetLineRead:
+    return SheetLineRead(
+        id=line.id,
+        line_key=line.line_key,
+        description=line.description,
+        outcomes=[o.strip() for o in line.outcomes.splitlines() if o.strip()],
+        category=Category(line.category),
+        unit_cost=line.unit_cost,
+        quantity=from_hundredths(line.quantity_hundredths),
+        frequency=Frequency(line.frequency),
+        annual_cost=line.annual_cost,
+        management_option=ManagementOption(line.management_option),
+    )
+
+
+def _percent(part: Money, whole: Money) -> Decimal:
+    if whole.amount == 0:
+        return Decimal(0)
+    return (part.amount * 100 / whole.amount).quantize(Decimal("0.1"))
+
+
+def _authorised_final(session: Session, person_id: int) -> FinalBudget | None:
+    return session.scalar(
+        select(FinalBudget)
+        .join(BudgetDecision, and_(BudgetDecision.subject_type == FINAL, BudgetDecision.subject_id == FinalBudget.id))
+        .where(FinalBudget.person_id == person_id, BudgetDecision.outcome == "authorised")
+        .order_by(FinalBudget.number.desc())
+        .limit(1)
+    )
+
+
+def _sheet_read(session: Session, person_id: int, number: int | None = None) -> SheetRead:
+    latest = _latest_version(session, person_id)
+    latest_number = latest.number if latest else 0
+    if number is None:
+        number = latest_number
+    version = (
+        session.scalar(
+            select(BudgetSheetVersion).where(
+                BudgetSheetVersion.person_id == person_id, BudgetSheetVersion.number == number
+            )
+        )
+        if number
+        else None
+    )
+    if number and version is None:
+        raise NotFoundError("budget sheet version", number)
+    lines = [_line_read(line) for line in _lines_of(session, person_id, number)] if number else []
+    final = _authorised_final(session, person_id)
+    indicative = _authorised_indicative(session, person_id) or session.scalar(
+        select(IndicativeBudget)
+        .where(IndicativeBudget.person_id == person_id)
+        .order_by(IndicativeBudget.number.desc())
+        .limit(1)
+    )
+    explanation = version.variance_explanation if version else None
+    totals = rules.sheet_totals(
+        ((line.category, line.management_option, line.annual_cost) for line in lines),
+        final_budget=None if final is None else final.annual_amount,
+        indicative=None if indicative is None else indicative.annual_amount,
+        variance_explanation=explanation or (final.variance_explanation if final else None),
+    )
+    return SheetRead(
+        person_id=person_id,
+        version=number,
+        latest_version=latest_number,
+        created_at=version.created_at if version else None,
+        created_by_name=version.created_by_name if version else None,
+        change=version.change if version else None,
+        reason=version.reason if version else None,
+        lines=lines,
+        annual_total=totals.annual,
+        by_category=[
+            TotalRead(key=c.value, label=c.label, amount=m, percent=_percent(m, totals.annual))
+            for c, m in totals.by_category.items()
+        ],
+        by_management_option=[
+            TotalRead(key=o.value, label=o.label, amount=m, percent=_percent(m, totals.annual))
+            for o, m in totals.by_management_option.items()
+        ],
+        final_budget_annual=totals.final_budget,
+        remaining=totals.remaining,
+        indicative_annual=totals.indicative,
+        variance=totals.variance,
+        variance_explanation=totals.variance_explanation,
+    )
+
+
+def current_sheet(session: Session, actor: Actor, person_id: int) -> SheetRead:
+    """The person's budget sheet as it stands (its latest version), with totals and the authorised final budget.
+
+    ``.lines`` (each with ``id``, ``description``, ``category``, ``annual_cost`` as Money and ``management_option``)
+    and ``.final_budget_annual`` (Money, or None before a final budget is authorised) are relied on by other areas.
+    """
+    require_person(session, actor, Permission.PERSON_READ, person_id)
+    return _sheet_read(session, person_id)
+
+
+def sheet_version(session: Session, actor: Actor, person_id: int, number: int) -> SheetRead:
+    """A past (or the current) version of the budget sheet, exactly as it was."""
+    require_person(session, actor, Permission.PERSON_READ, person_id)
+    return _sheet_read(session, person_id, number)
+
+
+def sheet_versions(session: Session, actor: Actor, person_id: int) -> list[SheetVersionRead]:
+    """Every version of the sheet, newest first: who changed what, when and why, and the total after it."""
+    require_person(session, actor, Permission.PERSON_READ, person_id)
+    versions = session.scalars(
+        select(BudgetSheetVersion)
+        .where(BudgetSheetVersion.person_id == person_id)
+        .order_by(BudgetSheetVersion.number.desc())
+    ).all()
+    lines = session.scalars(select(BudgetSheetLine).where(BudgetSheetLine.person_id == person_id)).all()
+    result = []
+    for v in versions:
+        alive = [
+            line.annual_cost
+            for line in lines
+            if line.added_in <= v.number and (line.removed_in is None or line.removed_in > v.number)
+        ]
+        result.append(
+            SheetVersionRead(
+                number=v.number,
+                change=v.change,
+                reason=v.reason,
+                created_by_name=v.created_by_name,
+                created_at=v.created_at,
+                annual_total=total(alive),
+            )
+        )
+    return result
+
+
+def _new_version(
+    session: Session,
+    actor: Actor,
+    person_id: int,
+    *,
+    change: str,
+    reason: str | None,
+    expected: int | None,
+    variance_explanation: str | None = None,
+) -> BudgetSheetVersion:
+    """Open the next sheet version, refusing if someone else saved a newer one since the editor looked."""
+    _lock_person(session, person_id)
+    latest = _latest_version(session, person_id)
+    current = latest.number if latest else 0
+    if expected is not None and expected != current:
+        raise ConflictError(
+            f"Someone else changed this budget sheet (it is now at version {current}, you were looking at version "
+            f"{expected}). Check the sheet below, then make your change again.",
+            current={"sheet_version": current},
+        )
+    version = BudgetSheetVersion(
+        person_id=person_id,
+        number=current + 1,
+        change=change[:300],
+        reason=reason,
+        variance_explanation=variance_explanation
+        if variance_explanation is not None
+        else (latest.variance_explanation if latest else None),
+        created_by_id=actor.user_id,
+        created_by_name=actor.display_name,
+        created_at=utcnow(),
+    )
+    session.add(version)
+    session.flush()
+    return version
+
+
+def _new_line(person_id: int, number: int, data: SheetLineCreate, *, key: str, position: int) -> BudgetSheetLine:
+    annual = rules.annual_cost(data.unit_cost, data.quantity, data.frequency)
+    return BudgetSheetLine(
+        person_id=person_id,
+        line_key=key,
+        added_in=number,
+        position=position,
+        description=data.description,
+        outcomes="\n".join(o.strip() for o in data.outcomes.splitlines() if o.strip()),
+        category=data.category.value,
+        unit_cost=data.unit_cost,
+        quantity_hundredths=to_hundredths(data.quantity),
+        frequency=data.frequency.value,
+        annual_cost=annual,
+        management_option=data.management_option.value,
+    )
+
+
+def _current_line(session: Session, person_id: int, line_id: int) -> BudgetSheetLine:
+    line = session.get(BudgetSheetLine, line_id)
+    if line is None or line.person_id != person_id:
+        raise NotFoundError("budget sheet line", line_id)
+    if line.removed_in is not None:
+        raise ConflictError(
+            "This line has been changed or removed since you opened it. Check the sheet below, then try again.",
+            current={"sheet_version": line.removed_in},
+        )
+    return line
+
+
+def add_line(session: Session, actor: Actor, person_id: int, data: SheetLineCreate) -> SheetRead:
+    """Add a line to the budget sheet (a new version)."""
+    require_person(session, actor, Permission.BUDGET_EDIT, person_id)
+    version = _new_version(
+        session, actor, person_id, change=f"Added '{data.description}'", reason=data.reason, expected=data.sheet_version
+    )
+    position = (
+        session.scalar(select(func.max(BudgetSheetLine.position)).where(BudgetSheetLine.person_id == person_id)) or 0
+    ) + 1
+    session.add(_new_line(person_id, version.number, data, key=str(uuid.uuid4()), position=position))
+    with because(session, data.reason):
+        session.flush()
+    return _sheet_read(session, person_id)
+
+
+def change_line(session: Session, actor: Actor, person_id: int, line_id: int, data: SheetLineCreate) -> SheetRead:
+    """Change a line: the old row is kept (ending at this version) and a new row takes its place."""
+    require_person(session, actor, Permission.BUDGET_EDIT, person_id)
+    old = _current_line(session, person_id, line_id)
+    version = _new_version(
+        session,
+        actor,
+        person_id,
+        change=f"Changed '{old.description}'",
+        reason=data.reason,
+        expected=data.sheet_version,
+    )
+    old.removed_in = version.number
+    session.add(_new_line(person_id, version.number, data, key=old.line_key, position=old.position))
+    with because(session, data.reason):
+        session.flush()
+    return _sheet_read(session, person_id)
+
+
+def remove_line(session: Session, actor: Actor, person_id: int, line_id: int, data: SheetChange) -> SheetRead:
+    """Take a line off the sheet from a new version on (it stays in the versions before)."""
+    require_person(session, actor, Permission.BUDGET_EDIT, person_id)
+    old = _current_line(session, person_id, line_id)
+    version = _new_version(
+        session,
+        actor,
+        person_id,
+        change=f"Removed '{old.description}'",
+        reason=data.reason,
+        expected=data.sheet_version,
+    )
+    old.removed_in = version.number
+    with because(session, data.reason):
+        session.flush()
+    return _sheet_read(session, person_id)
+
+
+def get_line(session: Session, actor: Actor, person_id: int, line_id: int) -> SheetLineRead:
+    """One line of the current sheet (for its edit form)."""
+    require_person(session, actor, Permission.PERSON_READ, person_id)
+    return _line_read(_current_line(session, person_id, line_id))
+
+
+def explain_variance(session: Session, actor: Actor, person_id: int, data: VarianceExplanation) -> SheetRead:
+    """Record why the budget differs from the indicative budget (a new sheet version)."""
+    require_person(session, actor, Permission.BUDGET_EDIT, person_id)
+    _new_version(
+        session,
+        actor,
+        person_id,
+        change="Explained the difference from the indicative budget",
+        reason=data.reason,
+        expected=data.sheet_version,
+        variance_explanation=data.explanation,
+    )
+    return _sheet_read(session, person_id)
+
+
+def start_sheet_from_indicative(
+    session: Session,
+    actor: Actor,
+    person_id: int,
+    management_option: ManagementOption,
+    *,
+    expected: int | None = None,
+) -> SheetRead:
+    """Put each step of the newest indicative budget on the sheet as a line (one new version), to plan from."""
+    require_person(session, actor, Permission.BUDGET_EDIT, person_id)
+    budget = _authorised_indicative(session, person_id) or session.scalar(
+        select(IndicativeBudget)
+        .where(IndicativeBudget.person_id == person_id)
+        .order_by(IndicativeBudget.number.desc())
+        .limit(1)
+    )
+    if budget is None:
+        raise ValidationFailedError({"management_option": "Work out an indicative budget first"})
+    version = _new_version(
+        session,
+        actor,
+        person_id,
+        change=f"Started from indicative budget {budget.number}",
+        reason=None,
+        expected=expected,
+    )
+    position = (
+        session.scalar(select(func.max(BudgetSheetLine.position)).where(BudgetSheetLine.person_id == person_id)) or 0
+    )
+    for step in json.loads(budget.breakdown):
+        position += 1
+        if step["unit_cost"] is None:
+            unit_cost, quantity, frequency = from_pence(step["annual"]), Decimal(1), Frequency.ANNUAL
+        else:
+            unit_cost = from_pence(step["unit_cost"])
+            quantity, frequency = Decimal(step["quantity"]), Frequency(step["frequency"])
+        data = SheetLineCreate(
+            description=step["description"],
+            category=Category(step["category"]),
+            unit_cost=unit_cost,
+            quantity=quantity,
+            frequency=frequency,
+            management_option=management_option,
+        )
+        session.add(_new_line(person_id, version.number, data, key=str(uuid.uuid4()), position=position))
+    session.flush()
+    return _sheet_read(session, person_id)
+
+
+_COMPARED = (
+    "description",
+    "outcomes",
+    "category",
+    "unit_cost",
+    "quantity",
+    "frequency",
+    "annual_cost",
+    "management_option",
+)
+
+
+def compare_sheets(session: Session, actor: Actor, person_id: int, before: int, after: int) -> SheetComparison:
+    """Two versions side by side: lines added, removed, changed (and which fields) or unchanged."""
+    require_person(session, actor, Permission.PERSON_READ, person_id)
+    a, b = _sheet_read(session, person_id, before), _sheet_read(session, person_id, after)
+    old = {line.line_key: line for line in a.lines}
+    new = {line.line_key: line for line in b.lines}
+    differences: list[LineDifference] = []
+    for key in [*old, *(k for k in new if k not in old)]:
+        was, now = old.get(key), new.get(key)
+        if was is None:
+            differences.append(LineDifference(line_key=key, status="added", before=None, after=now))
+        elif now is None:
+            differences.append(LineDifference(line_key=key, status="removed", before=was, after=None))
+        else:
+            fields = [f for f in _COMPARED if getattr(was, f) != getattr(now, f)]
+            differences.append(
+                LineDifference(
+                    line_key=key,
+                    status="changed" if fields else "unchanged",
+                    before=was,
+                    after=now,
+                    changed_fields=fields,
+                )
+            )
+    return SheetComparison(before=a, after=b, lines=differences, total_difference=b.annual_total - a.annual_total)
+
+
+# --- final budget -------------------------------------------------------------------------------------------------
+
+
+def _options(final: FinalBudget) -> list[ManagementOption]:
+    return [ManagementOption(o) for o in final.management_options.split(",") if o]
+
+
+def _dp_annual(final: FinalBudget) -> Money | None:
+    if final.dp_amount_per_period is None or final.dp_frequency is None:
+        return None
+    return rules.annualise(final.dp_amount_per_period, Frequency(final.dp_frequency))
+
+
+def _final_read(session: Session, final: FinalBudget) -> FinalBudgetRead:
+    decision = _latest_decision(session, FINAL, final.id)
+    return FinalBudgetRead(
+        id=final.id,
+        number=final.number,
+        sheet_version=final.sheet_version,
+        indicative_budget_id=final.indicative_budget_id,
+        annual_amount=final.annual_amount,
+        effective_from=final.effective_from,
+        effective_to=final.effective_to,
+        management_options=_options(final),
+        variance_explanation=final.variance_explanation,
+        dp_amount_per_period=final.dp_amount_per_period,
+        dp_frequency=None if final.dp_frequency is None else PaymentFrequency(final.dp_frequency),
+        dp_first_payment_on=final.dp_first_payment_on,
+        dp_recipient=None if final.dp_recipient is None else rules.Recipient(final.dp_recipient),
+        dp_notice_days=final.dp_notice_days,
+        dp_annual=_dp_annual(final),
+        proposed_by_id=final.proposed_by_id,
+        proposed_by_name=final.proposed_by_name,
+        proposed_at=final.proposed_at,
+        reason=final.reason,
+        status=_status(decision),
+        decision=None if decision is None else _decision_read(decision),
+    )
+
+
+def propose_final_budget(session: Session, actor: Actor, person_id: int, data: FinalBudgetCreate) -> FinalBudgetRead:
+    """Put a final budget forward for authorisation, against the current budget sheet version."""
+    require_person(session, actor, Permission.BUDGET_EDIT, person_id)
+    errors = data.direct_payment_errors()
+    if errors:
+        raise ValidationFailedError(errors)
+    _lock_person(session, person_id)
+    latest = _latest_version(session, person_id)
+    if latest is None:
+        raise ValidationFailedError({"annual_amount": "Build the budget sheet before proposing a final budget"})
+    indicative = _authorised_indicative(session, person_id)
+    number = (session.scalar(select(func.max(FinalBudget.number)).where(FinalBudget.person_id == person_id)) or 0) + 1
+    has_dp = data.has_direct_payment
+    final = FinalBudget(
+        person_id=person_id,
+        number=number,
+        sheet_version=latest.number,
+        indicative_budget_id=None if indicative is None else indicative.id,
+        annual_amount=data.annual_amount,
+        effective_from=data.effective_from,
+        effective_to=data.effective_to,
+        management_options=",".join(o.value for o in ManagementOption if o in data.management_options),
+        variance_explanation=data.variance_explanation,
+        dp_amount_per_period=data.dp_amount_per_period if has_dp else None,
+        dp_frequency=data.dp_frequency.value if has_dp and data.dp_frequency else None,
+        dp_first_payment_on=data.dp_first_payment_on if has_dp else None,
+        dp_recipient=data.dp_recipient.value if has_dp and data.dp_recipient else None,
+        dp_notice_days=data.dp_notice_days if has_dp else None,
+        proposed_by_id=actor.user_id,
+        proposed_by_name=actor.display_name,
+        proposed_at=utcnow(),
+        reason=data.reason,
+    )
+    session.add(final)
+    with because(session, data.reason):
+        session.flush()
+    return _final_read(session, final)
+
+
+def _sheet_problems(session: Session, final: FinalBudget, add: Callable[[str, str], None]) -> None:
+    """The sheet must be the one proposed, within the final budget, and pay the full cost of its services."""
+    latest = _latest_version(session, final.person_id)
+    if latest is None or latest.number != final.sheet_version:
+        add(
+            "budget_sheet",
+            f"The budget sheet has changed (now version {latest.number if latest else 0}) since this final budget "
+            f"was proposed with version {final.sheet_version}: propose it again with the current sheet.",
+        )
+    lines = _lines_of(session, final.person_id, final.sheet_version)
+    sheet_total = total(line.annual_cost for line in lines)
+    if sheet_total > final.annual_amount:
+        add(
+            "annual_amount",
+            f"The budget sheet totals {format_gbp(sheet_total)} a year, which is "
+            f"{format_gbp(sheet_total - final.annual_amount)} more than the final budget of "
+            f"{format_gbp(final.annual_amount)}.",
+        )
+    sheet_lines = [
+        rules.SheetLine(
+            description=line.description,
+            category=Category(line.category),
+            unit_cost=line.unit_cost,
+            quantity=from_hundredths(line.quantity_hundredths),
+            frequency=Frequency(line.frequency),
+            management_option=ManagementOption(line.management_option),
+        )
+        for line in lines
+    ]
+    for problem in rules.full_cost_problems(sheet_lines, _options(final)):
+        add("budget_sheet", problem)
+    dp_annual = _dp_annual(final)
+    if dp_annual is None:
+        return
+    dp_lines = total(
+        line.annual_cost for line in lines if line.management_option == ManagementOption.DIRECT_PAYMENT.value
+    )
+    if dp_annual < dp_lines:
+        add(
+            "dp_amount_per_period",
+            f"The direct payment comes to {format_gbp(dp_annual)} a year, which does not cover the full "
+            f"cost of the direct-payment lines on the sheet ({format_gbp(dp_lines)} a year).",
+        )
+    if dp_annual > final.annual_amount:
+        add(
+            "dp_amount_per_period",
+            f"The direct payment comes to {format_gbp(dp_annual)} a year, more than the final budget.",
+        )
+
+
+def final_budget_problems(session: Session, final: FinalBudget) -> dict[str, str]:
+    """Why a final budget cannot be authorised as it stands, by field; empty when it can."""
+    problems: dict[str, list[str]] = {}
+
+    def add(field: str, message: str) -> None:
+        problems.setdefault(field, []).append(message)
+
+    person_id = final.person_id
+    newer = session.scalar(
+        select(func.max(FinalBudget.number)).where(
+            FinalBudget.person_id == person_id, FinalBudget.number > final.number
+        )
+    )
+    if newer is not None:
+        add("final_budget", f"A newer final budget (number {newer}) has been proposed since this one.")
+    _sheet_problems(session, final, add)
+    indicative = _authorised_indicative(session, person_id)
+    if indicative is None:
+        add("indicative_budget", "The indicative budget has not been authorised yet.")
+    elif rules.variance_needs_explanation(indicative.annual_amount, final.annual_amount):
+        latest = _latest_version(session, person_id)
+        explanation = final.variance_explanation or (latest.variance_explanation if latest else None)
+        if not explanation:
+            add(
+                "variance_explanation",
+                f"The final budget differs from the indicative budget of {format_gbp(indicative.annual_amount)} "
+                f"by {format_gbp(final.annual_amount - indicative.annual_amount)}: record why.",
+            )
+    return {field: " ".join(messages) for field, messages in problems.items()}
+
+
+def authorise_final_budget(
+    session: Session, actor: Actor, person_id: int, final_budget_id: int, decision: DecisionCreate
+) -> DecisionRead:
+    """Authorise (or refuse) a final budget; authorising makes the direct-payment schedule for the budget year.
+
+    Refused with the reasons, and nothing saved, if the sheet costs more than the final budget, misses the full
+    cost of a service, or the direct payment would not cover its lines (Annex D 8.3.3).
+    """
+    require_person(session, actor, Permission.PERSON_READ, person_id)
+    final = session.get(FinalBudget, final_budget_id)
+    if final is None or final.person_id != person_id:
+        raise NotFoundError("final budget", final_budget_id)
+    role = _authoriser_role(actor, final.proposed_by_id, "final budget")
+    _lock_person(session, person_id)
+    if _latest_decision(session, FINAL, final.id) is not None:
+        raise ValidationFailedError({"outcome": "This final budget has already been decided"})
+    if decision.outcome == "authorised":
+        problems = final_budget_problems(session, final)
+        if problems:
+            raise ValidationFailedError(problems)
+    row = _record_decision(
+        session, actor, person_id=person_id, subject_type=FINAL, subject_id=final.id, role=role, decision=decision
+    )
+    if decision.outcome == "authorised":
+        _make_schedule(session, final, decided_on=row.decided_at.date())
+    return _decision_read(row)
+
+
+def _list_final(session: Session, person_id: int) -> list[FinalBudgetRead]:
+    rows = session.scalars(
+        select(FinalBudget).where(FinalBudget.person_id == person_id).order_by(FinalBudget.number.desc())
+    ).all()
+    return [_final_read(session, f) for f in rows]
+
+
+def list_final_budgets(session: Session, actor: Actor, person_id: int) -> list[FinalBudgetRead]:
+    """A person's final budgets, newest first, with their decisions."""
+    require_person(session, actor, Permission.PERSON_READ, person_id)
+    return _list_final(session, person_id)
+
+
+# --- payment schedules --------------------------------------------------------------------------------------------
+
+
+def _make_schedule(session: Session, final: FinalBudget, *, decided_on: dt.date) -> PaymentSchedule | None:
+    """The direct-payment schedule for the rest of the budget year, replacing the previous one from its start.
+
+    A reduction takes effect no earlier than the previous budget's notice period after the decision; until then
+    the previous schedule's payments stand.
+    """
+    if final.dp_amount_per_period is None or final.dp_frequency is None or final.dp_first_payment_on is None:
+        return None
+    frequency = PaymentFrequency(final.dp_frequency)
+    start = final.dp_first_payment_on
+    _year_start, year_end = rules.budget_year(final.effective_from)
+    end = min(final.effective_to or year_end, year_end)
+    previous = session.scalar(
+        select(PaymentSchedule)
+        .where(PaymentSchedule.person_id == final.person_id, PaymentSchedule.ends_on >= start)
+        .order_by(PaymentSchedule.id.desc())
+        .limit(1)
+    )
+    note = None
+    if previous is not None:
+        previous_final = session.get(FinalBudget, previous.final_budget_id)
+        old_annual = rules.annualise(previous.amount_per_period, Frequency(previous.frequency))
+        new_annual = rules.annualise(final.dp_amount_per_period, frequency.as_frequency)
+        notice = (previous_final.dp_notice_days if previous_final else None) or 0
+        if new_annual < old_annual:
+            earliest = rules.reduction_start(start, decided_on, notice)
+            if earliest > start:
+                note = (
+                    f"This is a reduction from {format_gbp(previous.amount_per_period)} to "
+                    f"{format_gbp(final.dp_amount_per_period)} per payment. With {notice} days' notice it starts "
+                    f"on {earliest:%d/%m/%Y}; payments before then stay at the previous amount."
+                )
+                start = earliest
+            else:
+                note = f"A reduction, with the {notice} days' notice period already given."
+        else:
+            note = f"Replaces the previous schedule from {start:%d/%m/%Y}."
+    if start > end:
+        return None
+    schedule = rules.build_schedule(final.dp_amount_per_period, frequency, start, end)
+    row = PaymentSchedule(
+        person_id=final.person_id,
+        final_budget_id=final.id,
+        replaces_id=None if previous is None else previous.id,
+        starts_on=schedule.start,
+        ends_on=schedule.end,
+        frequency=frequency.value,
+        amount_per_period=final.dp_amount_per_period,
+        total=schedule.total,
+        note=note,
+        created_at=utcnow(),
+    )
+    session.add(row)
+    session.flush()
+    for period in schedule.periods:
+        session.add(
+            ScheduledPayment(
+                schedule_id=row.id,
+                number=period.number,
+                due_on=period.period_start,
+                period_end=period.period_end,
+                amount=period.amount,
+            )
+        )
+    session.flush()
+    return row
+
+
+def _schedule_read(session: Session, schedule: PaymentSchedule) -> PaymentScheduleRead:
+    payments = session.scalars(
+        select(ScheduledPayment).where(ScheduledPayment.schedule_id == schedule.id).order_by(ScheduledPayment.number)
+    )
+    return PaymentScheduleRead(
+        id=schedule.id,
+        final_budget_id=schedule.final_budget_id,
+        replaces_id=schedule.replaces_id,
+        starts_on=schedule.starts_on,
+        ends_on=schedule.ends_on,
+        frequency=PaymentFrequency(schedule.frequency),
+        amount_per_period=schedule.amount_per_period,
+        total=schedule.total,
+        note=schedule.note,
+        payments=[ScheduledPaymentRead.model_validate(p) for p in payments],
+    )
+
+
+def _schedules(session: Session, person_id: int) -> list[PaymentScheduleRead]:
+    rows = session.scalars(
+        select(PaymentSchedule).where(PaymentSchedule.person_id == person_id).order_by(PaymentSchedule.id.desc())
+    ).all()
+    return [_schedule_read(session, s) for s in rows]
+
+
+def payment_schedules(session: Session, actor: Actor, person_id: int) -> list[PaymentScheduleRead]:
+    """The person's direct-payment schedules, newest first (a newer one replaces the older from its start)."""
+    require_person(session, actor, Permission.PERSON_READ, person_id)
+    return _schedules(session, person_id)
+
+
+def payments_due(schedules: Sequence[PaymentScheduleRead]) -> list[ScheduledPaymentRead]:
+    """The payments that stand once each newer schedule has replaced the older ones from its start date."""
+    standing: list[ScheduledPaymentRead] = []
+    cutoff: dt.date | None = None
+    for schedule in schedules:  # newest first
+        standing.extend(p for p in schedule.payments if cutoff is None or p.due_on < cutoff)
+        cutoff = schedule.starts_on if cutoff is None else min(cutoff, schedule.starts_on)
+    return sorted(standing, key=lambda p: p.due_on)
+
+
+# --- overview -----------------------------------------------------------------------------------------------------
+
+
+def _stage(overview: BudgetOverview) -> str:
+    final = overview.current_final
+    if final is not None and final.status == "authorised":
+        return "Final budget authorised"
+    if final is not None and final.status == "awaiting authorisation":
+        return "Final budget awaiting authorisation"
+    indicative = overview.current_indicative
+    if indicative is not None and indicative.status == "authorised":
+        return "Indicative budget authorised: planning the budget sheet"
+    if indicative is not None and indicative.status == "awaiting authorisation":
+        return "Indicative budget awaiting authorisation"
+    if overview.assessments:
+        return "Assessment of need recorded"
+    return "Not started"
+
+
+def budget_overview(session: Session, actor: Actor, person_id: int) -> BudgetOverview:
+    """Everything about a person's budget: assessments, indicative and final budgets, the sheet, schedules."""
+    require_person(session, actor, Permission.PERSON_READ, person_id)
+    overview = BudgetOverview(
+        person_id=person_id,
+        assessments=_assessments(session, person_id),
+        indicative_budgets=_indicative_budgets(session, person_id),
+        sheet=_sheet_read(session, person_id),
+        final_budgets=_list_final(session, person_id),
+        schedules=_schedules(session, person_id),
+        stage="",
+    )
+    overview.stage = _stage(overview)
+    return overview
+
+
+__all__ = [
+    "ZERO",
+    "add_assessment_item",
+    "add_line",
+    "add_rate_card",
+    "authorise_final_budget",
+    "authorise_indicative_budget",
+    "budget_overview",
+    "calculate_indicative_budget",
+    "change_line",
+    "compare_sheets",
+    "current_sheet",
+    "explain_variance",
+    "list_rate_cards",
+    "propose_final_budget",
+    "record_assessment",
+    "remove_line",
+    "sheet_version",
+    "sheet_versions",
+]
+
+
+def budget_permissions(session: Session, actor: Actor, person_id: int) -> tuple[bool, bool]:
+    """(may edit this person's budget, may authorise budgets) for showing the right forms; services still check."""
+    person = require_person(session, actor, Permission.PERSON_READ, person_id)
+    can_edit = decide(actor, Permission.BUDGET_EDIT, relationship(session, actor, person)).allowed
+    return can_edit, any(role in actor.roles for role in AUTHORISERS)

@@ -1,0 +1,145 @@
+"""Database foundations: declarative base, shared column types, engine and session factory.
+
+One database URL chooses the backend. ``sqlite:///path`` gives the embedded default (WAL, foreign keys on,
+``BEGIN IMMEDIATE`` so writers queue instead of failing half way); ``postgresql://...`` gives production,
+through psycopg 3. The app picks the drivers, so operators write plain URLs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from moneyed import Money
+from sqlalchemy import BigInteger, DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
+from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.types import TypeDecorator
+
+from phb.money import from_pence, to_pence
+
+# Deterministic constraint names make migrations reviewable and downgrades possible on both backends.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every phb model."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class MoneyType(TypeDecorator[Money]):
+    """GBP money stored as integer pence in a BIGINT.
+
+    Binding rejects other currencies and fractions of a penny instead of rounding them (see
+    :func:`phb.money.to_pence`); reading returns ``Money`` in GBP with exactly two decimal places.
+    """
+
+    impl = BigInteger
+    cache_ok = True
+
+    def process_bind_param(self, value: Money | None, dialect: Any) -> int | None:  # noqa: ANN401, ARG002
+        """Money to whole pence."""
+        return None if value is None else to_pence(value)
+
+    def process_result_value(self, value: int | None, dialect: Any) -> Money | None:  # noqa: ANN401, ARG002
+        """Whole pence to Money."""
+        return None if value is None else from_pence(int(value))
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """Timezone-aware UTC datetimes on both backends (SQLite has no time zones)."""
+
+    impl = DateTime(timezone=False)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:  # noqa: ANN401, ARG002
+        """Aware datetime to naive UTC."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are ambiguous: pass an aware datetime")
+        return value.astimezone(dt.UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:  # noqa: ANN401, ARG002
+        """Naive UTC back to an aware datetime."""
+        return None if value is None else value.replace(tzinfo=dt.UTC)
+
+
+def utcnow() -> dt.datetime:
+    """The current time in UTC. Business dates come from Python (so freezegun controls them), not the database."""
+    return dt.datetime.now(dt.UTC)
+
+
+class VersionedMixin:
+    """Optimistic concurrency: an UPDATE that finds another writer got there first raises StaleDataError."""
+
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+def normalise_url(url: str) -> URL:
+    """Turn the plain URL an operator writes into one with the driver phb uses."""
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        return parsed.set(drivername="sqlite+pysqlite")
+    if backend in {"postgresql", "postgres"}:
+        return parsed.set(drivername="postgresql+psycopg")
+    raise ValueError(f"unsupported database '{backend}': use sqlite:///path or postgresql://user@host/db")
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    """WAL, foreign keys and immediate write transactions for SQLite.
+
+    pysqlite's own transaction handling defers BEGIN and breaks SAVEPOINTs, so we take over (the recipe in
+    SQLAlchemy's SQLite dialect docs) and start every transaction with BEGIN IMMEDIATE: writers then wait for
+    each other (busy_timeout) instead of failing at commit with SQLITE_BUSY.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:  # noqa: ANN401
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:  # noqa: ANN401
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def create_db_engine(url: str, **kwargs: Any) -> Engine:  # noqa: ANN401
+    """An engine for ``url`` with the backend-specific settings phb relies on."""
+    normalised = normalise_url(url)
+    if normalised.get_backend_name() == "sqlite":
+        if normalised.database and normalised.database != ":memory:":
+            from pathlib import Path  # noqa: PLC0415
+
+            Path(normalised.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(normalised, connect_args={"check_same_thread": False}, **kwargs)
+        _configure_sqlite(engine)
+        return engine
+    return create_engine(normalised, pool_pre_ping=True, **kwargs)
+
+
+def is_postgresql(session_or_engine: OrmSession | Engine) -> bool:
+    """True when talking to PostgreSQL (row locks and advisory locks exist there)."""
+    bind = session_or_engine.get_bind() if isinstance(session_or_engine, OrmSession) else session_or_engine
+    return bind.dialect.name == "postgresql"
+
+
+def make_session_factory(engine: Engine) -> sessionmaker[OrmSession]:
+    """Sessions that keep loaded objects usable after commit (pages render after the transaction ends)."""
+    return sessionmaker(bind=engine, expire_on_commit=False)

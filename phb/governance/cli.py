@@ -1,0 +1,85 @@
+"""``phb governance``: load, check and show the governance framework."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+import click
+
+from phb.config import get_settings
+
+
+def _matrix_lines(on: dt.date | None) -> list[str]:
+    from phb.db import create_db_engine, make_session_factory  # noqa: PLC0415 - keep `phb --help` fast
+    from phb.governance.rules import matrix_text  # noqa: PLC0415
+    from phb.governance.services import framework_in_force  # noqa: PLC0415
+
+    factory = make_session_factory(create_db_engine(get_settings().database_url))
+    with factory() as session:
+        framework, version = framework_in_force(session, on)
+        source = f"loaded {version.loaded_at:%Y-%m-%d} by {version.loaded_by_label}" if version else "shipped default"
+        return [
+            f"{framework.name} (effective from {framework.effective_from:%Y-%m-%d}; {source})",
+            *matrix_text(framework),
+        ]
+
+
+@click.group()
+def governance() -> None:
+    """The governance framework: who decides what at which level."""
+
+
+@governance.command("show")
+@click.option("--date", "on", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help="Date (default today).")
+def show(on: dt.datetime | None) -> None:
+    """Print the framework in force on a date as a matrix."""
+    for line in _matrix_lines(on.date() if on else None):
+        click.echo(line)
+
+
+@governance.command("check")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def check(file: Path) -> None:
+    """Check a framework file without loading it."""
+    from phb.governance.rules import FrameworkError, parse_framework  # noqa: PLC0415
+
+    try:
+        framework = parse_framework(file.read_text(encoding="utf-8"))
+    except FrameworkError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(2)
+    click.echo(f"{file}: valid ({framework.name}, effective from {framework.effective_from:%Y-%m-%d})")
+
+
+@governance.command("load")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--effective-from", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help="Override the file's date."
+)
+def load(file: Path, effective_from: dt.datetime | None) -> None:
+    """Load a framework file as a new version; a file with any problem is refused as a whole."""
+    from phb.audit.services import AuditActor, act_as  # noqa: PLC0415
+    from phb.db import create_db_engine, make_session_factory  # noqa: PLC0415
+    from phb.governance.rules import FrameworkError  # noqa: PLC0415
+    from phb.governance.services import store_framework  # noqa: PLC0415
+
+    factory = make_session_factory(create_db_engine(get_settings().database_url))
+    with factory() as session:
+        act_as(session, AuditActor(user_id=None, label="cli:phb governance load"))
+        try:
+            version = store_framework(
+                session,
+                file.read_text(encoding="utf-8"),
+                loaded_by_label=f"phb governance load {file.name}",
+                effective_from=effective_from.date() if effective_from else None,
+            )
+        except FrameworkError as exc:
+            click.echo(str(exc), err=True)
+            sys.exit(2)
+        session.commit()
+        click.echo(f"loaded '{version.name}' as version {version.id}, in force from {version.effective_from:%Y-%m-%d}")
+
+
+COMMANDS = [governance]

@@ -1,0 +1,106 @@
+"""The two packages spending leans on but does not own: budgets (the budget sheet) and governance (decisions).
+
+Both are imported lazily and may be absent (they are built alongside this one). Without budgets every debit
+is *unplanned*; without governance a referral is recorded on the finding for the team to raise by hand. The
+code paths stay the same, so nothing changes here when those packages arrive.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import Any
+
+from moneyed import Money
+from sqlalchemy import inspect
+from sqlalchemy.orm import Session
+
+from phb.access.rules import Actor
+from phb.money import to_pence
+from phb.spending.planning import PlannedLine
+
+
+def _module(name: str) -> Any | None:  # noqa: ANN401 - a module we may not have
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name is not None and name.startswith(exc.name):
+            return None
+        raise
+
+
+def _has_table(session: Session, table: str) -> bool:
+    return inspect(session.connection()).has_table(table)
+
+
+def budget_sheet(session: Session, actor: Actor, person_id: int) -> list[PlannedLine] | None:
+    """The person's current budget sheet lines, or None when the budgets package (or its tables) is not there."""
+    services = _module("phb.budgets.services")
+    if services is None or not hasattr(services, "current_sheet") or not _has_table(session, "budget_sheet_lines"):
+        return None
+    sheet = services.current_sheet(session, actor, person_id)
+    lines = []
+    for line in sheet.lines:
+        frequency = getattr(line, "frequency", None)
+        lines.append(
+            PlannedLine(
+                id=int(line.id),
+                description=str(line.description),
+                category=str(getattr(line.category, "value", line.category)),
+                annual_pence=to_pence(line.annual_cost),
+                management_option=str(getattr(line.management_option, "value", line.management_option)),
+                frequency=None if frequency is None else str(getattr(frequency, "value", frequency)),
+            )
+        )
+    return lines
+
+
+@dataclass(frozen=True)
+class Referral:
+    """What happened when a finding was sent for a decision."""
+
+    request_id: int | None
+    note: str
+
+
+def raise_decision(
+    session: Session,
+    actor: Actor,
+    *,
+    person_id: int,
+    finding_id: int,
+    decision_type: str,
+    summary: str,
+    amount: Money,
+) -> Referral:
+    """Ask governance for a decision about a finding; without governance, say so and let the team raise it."""
+    services = _module("phb.governance.services")
+    if services is None or not _has_table(session, "decision_requests"):
+        return Referral(
+            None,
+            "Referred for a governance decision. The decisions module is not installed here, so raise the "
+            "request with the governance team by hand and note its reference.",
+        )
+    money_kw = "item_amount" if decision_type == "flexible_budget_spend" else "amount"
+    request = services.raise_request(
+        session,
+        actor,
+        person_id=person_id,
+        decision_type=decision_type,
+        summary=summary,
+        subject_type="finding",
+        subject_id=finding_id,
+        **{money_kw: amount},
+    )
+    return Referral(int(request.id), f"Decision request {request.id} raised ({decision_type.replace('_', ' ')}).")
+
+
+def decision_status(session: Session, finding_id: int) -> str | None:
+    """The governance outcome of a finding's decision request, in words (None: none decided or no governance)."""
+    services = _module("phb.governance.services")
+    if services is None or not _has_table(session, "decision_outcomes"):
+        return None
+    outcome = services.outcome_for(session, "finding", finding_id)
+    if outcome is None:
+        return None
+    return f"{str(outcome.outcome).replace('_', ' ')} by {outcome.decided_by_name} on {outcome.decided_at:%d %B %Y}"

@@ -1,0 +1,1 @@
+"""The web layer: Litestar app, pages, JSON API, security middleware."""

@@ -1,0 +1,117 @@
+"""JSON API for decision notices and appeals: the same services and access checks as the pages."""
+
+from __future__ import annotations
+
+from litestar import Controller, get, post
+from litestar.status_codes import HTTP_201_CREATED
+from sqlalchemy.orm import Session
+
+from phb.access.rules import Actor
+from phb.governance.appeals import services
+from phb.governance.appeals.schemas import (
+    AppealCreate,
+    AppealDecisionInput,
+    AppealRead,
+    Communication,
+    DatedStep,
+    Delivery,
+    NoticeRead,
+    PersonAppeals,
+    ReferralCreate,
+    ReportRowRead,
+    ReviewerAssign,
+)
+from phb.web.security import require_staff
+
+
+class AppealsApi(Controller):
+    """Notices, appeals and their steps, the dashboard and the report."""
+
+    path = "/api/v1"
+    tags = ["appeals"]  # noqa: RUF012
+    guards = [require_staff]  # noqa: RUF012
+
+    @get("/appeals", sync_to_thread=True)
+    def dashboard(self, actor: Actor, db_session: Session) -> list[AppealRead]:
+        """Open appeals the caller may see, overdue first, each with its next step and due date."""
+        return services.dashboard(db_session, actor)
+
+    @get("/appeals/report", sync_to_thread=True)
+    def report(self, actor: Actor, db_session: Session) -> list[ReportRowRead]:
+        """Decided appeals per quarter, decision type and outcome, with working days to decide."""
+        return [
+            ReportRowRead(
+                quarter=r.quarter,
+                decision_type=r.decision_type,
+                upheld=r.upheld,
+                partly_upheld=r.partly_upheld,
+                not_upheld=r.not_upheld,
+                total=r.total,
+                overturn_rate=round(r.overturn_rate, 4),
+                mean_working_days=r.mean_working_days,
+                longest_working_days=r.longest_working_days,
+            )
+            for r in services.appeal_report(db_session, actor)
+        ]
+
+    @get("/appeals/{appeal_id:int}", sync_to_thread=True)
+    def show(self, actor: Actor, db_session: Session, appeal_id: int) -> AppealRead:
+        """One appeal with its steps' timing and referrals."""
+        return services.appeal_detail(db_session, actor, appeal_id)
+
+    @post("/appeals/{appeal_id:int}/acknowledgement", sync_to_thread=True)
+    def acknowledge(self, actor: Actor, db_session: Session, appeal_id: int, data: DatedStep) -> AppealRead:
+        """Acknowledge the appeal."""
+        services.acknowledge(db_session, actor, appeal_id, data)
+        return services.appeal_detail(db_session, actor, appeal_id)
+
+    @post("/appeals/{appeal_id:int}/reviewer", sync_to_thread=True)
+    def assign(self, actor: Actor, db_session: Session, appeal_id: int, data: ReviewerAssign) -> AppealRead:
+        """Assign an independent reviewer; 422 names the problem (e.g. they took the original decision)."""
+        services.assign_reviewer(db_session, actor, appeal_id, data)
+        return services.appeal_detail(db_session, actor, appeal_id)
+
+    @post("/appeals/{appeal_id:int}/decision", sync_to_thread=True)
+    def decide(self, actor: Actor, db_session: Session, appeal_id: int, data: AppealDecisionInput) -> AppealRead:
+        """The reviewer decides; upheld or partly upheld reopens the decision through the governance router."""
+        services.decide_appeal(db_session, actor, appeal_id, data)
+        return services.appeal_detail(db_session, actor, appeal_id)
+
+    @post("/appeals/{appeal_id:int}/communication", sync_to_thread=True)
+    def communicate(self, actor: Actor, db_session: Session, appeal_id: int, data: Communication) -> AppealRead:
+        """Record how and when the person was told."""
+        services.communicate(db_session, actor, appeal_id, data)
+        return services.appeal_detail(db_session, actor, appeal_id)
+
+    @post("/appeals/{appeal_id:int}/referrals", status_code=HTTP_201_CREATED, sync_to_thread=True)
+    def refer(self, actor: Actor, db_session: Session, appeal_id: int, data: ReferralCreate) -> AppealRead:
+        """Record a referral to the NHS complaints procedure, an Independent Review Panel or the Ombudsman."""
+        services.refer(db_session, actor, appeal_id, data)
+        return services.appeal_detail(db_session, actor, appeal_id)
+
+    @get("/people/{person_id:int}/appeals", sync_to_thread=True)
+    def person(self, actor: Actor, db_session: Session, person_id: int) -> PersonAppeals:
+        """A person's decision notices and appeals."""
+        return PersonAppeals(
+            notices=services.person_notices(db_session, actor, person_id),
+            appeals=services.person_appeals(db_session, actor, person_id),
+        )
+
+    @post("/people/{person_id:int}/appeals", status_code=HTTP_201_CREATED, sync_to_thread=True)
+    def lodge(self, actor: Actor, db_session: Session, person_id: int, data: AppealCreate) -> AppealRead:
+        """Record an appeal; 422 when the decision is not about this person, 409 when it is already appealed."""
+        appeal = services.lodge_appeal(db_session, actor, person_id, data)
+        return services.appeal_detail(db_session, actor, appeal.id)
+
+    @get("/people/{person_id:int}/notices/{notice_id:int}", sync_to_thread=True)
+    def notice(self, actor: Actor, db_session: Session, person_id: int, notice_id: int) -> NoticeRead:
+        """One decision notice."""
+        return services.notice_detail(db_session, actor, person_id, notice_id)[1]
+
+    @post("/people/{person_id:int}/notices/{notice_id:int}/delivery", sync_to_thread=True)
+    def delivery(self, actor: Actor, db_session: Session, person_id: int, notice_id: int, data: Delivery) -> NoticeRead:
+        """Record how and when the notice reached the person."""
+        return services.record_delivery(db_session, actor, person_id, notice_id, data)
+
+
+ROUTES = [AppealsApi]

@@ -1,0 +1,81 @@
+"""JSON API for people: the same services and the same access checks as the pages."""
+
+from __future__ import annotations
+
+from litestar import Controller, get, post, put
+from litestar.status_codes import HTTP_201_CREATED
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
+
+from phb.access.rules import Actor
+from phb.people import services
+from phb.people.schemas import (
+    Page,
+    PersonCreate,
+    PersonRead,
+    PersonSummary,
+    PersonUpdate,
+    SupporterCreate,
+    SupporterRead,
+)
+from phb.web.security import require_staff
+
+
+class Me(BaseModel):
+    """The calling user."""
+
+    user_id: int
+    username: str
+    display_name: str
+    roles: list[str]
+    person_id: int | None
+
+
+@get("/api/v1/me", tags=["account"], sync_to_thread=False)
+def me(actor: Actor) -> Me:
+    """Who the API token or session belongs to."""
+    return Me(
+        user_id=actor.user_id,
+        username=actor.username,
+        display_name=actor.display_name,
+        roles=sorted(actor.roles),
+        person_id=actor.person_id,
+    )
+
+
+class PeopleApi(Controller):
+    """People on the caller's caseload (staff)."""
+
+    path = "/api/v1/people"
+    tags = ["people"]  # noqa: RUF012
+    guards = [require_staff]  # noqa: RUF012
+
+    @get("/", sync_to_thread=True)
+    def list_people(self, actor: Actor, db_session: Session, page: int = 1, search: str = "") -> Page[PersonSummary]:
+        """People the caller may see, 25 to a page, optionally searched by name or NHS number."""
+        return services.caseload(db_session, actor, page=page, search=search)
+
+    @post("/", status_code=HTTP_201_CREATED, sync_to_thread=True)
+    def create_person(self, actor: Actor, db_session: Session, data: PersonCreate) -> PersonRead:
+        """Add a person (case managers, nurse assessors, service managers)."""
+        person = services.add_person(db_session, actor, data)
+        return services.person_detail(db_session, actor, person.id)
+
+    @get("/{person_id:int}", sync_to_thread=True)
+    def get_person(self, actor: Actor, db_session: Session, person_id: int) -> PersonRead:
+        """One person's record; 404 if it does not exist or is not the caller's to see."""
+        return services.person_detail(db_session, actor, person_id)
+
+    @put("/{person_id:int}", sync_to_thread=True)
+    def update_person(self, actor: Actor, db_session: Session, person_id: int, data: PersonUpdate) -> PersonRead:
+        """Change a person's details; 409 if ``version`` is not the current one."""
+        services.update_person(db_session, actor, person_id, data)
+        return services.person_detail(db_session, actor, person_id)
+
+    @post("/{person_id:int}/supporters", status_code=HTTP_201_CREATED, sync_to_thread=True)
+    def add_supporter(self, actor: Actor, db_session: Session, person_id: int, data: SupporterCreate) -> SupporterRead:
+        """Record a representative or nominee."""
+        return SupporterRead.model_validate(services.add_supporter(db_session, actor, person_id, data))
+
+
+ROUTES = [me, PeopleApi]

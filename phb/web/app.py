@@ -1,0 +1,118 @@
+"""``create_app()``: the Litestar application, wired from settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from litestar import Litestar, Router, get
+from litestar.di import Provide
+from litestar.middleware import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+from litestar.routes import HTTPRoute
+from litestar.static_files import create_static_files_router
+from sqlalchemy.orm import Session, sessionmaker
+
+from phb.config import Settings, get_settings
+from phb.db import create_db_engine, make_session_factory
+from phb.observability import configure_logging
+from phb.web import api, pages
+from phb.web.dbsession import FACTORY_STATE_KEY, before_send, provide_db_session
+from phb.web.errors import EXCEPTION_HANDLERS
+from phb.web.openapi import MoneySchemaPlugin, add_problem_responses
+from phb.web.security import SecurityMiddleware, provide_actor, require_login
+from phb.web.templating import create_template_config
+
+STATIC_OWN = Path(__file__).parent / "static"
+
+
+@get("/healthz", opt={"public": True}, include_in_schema=False, sync_to_thread=False)
+def healthz() -> dict[str, str]:
+    """Liveness probe for load balancers (no data, no database)."""
+    return {"status": "ok"}
+
+
+def _static_routers(settings: Settings) -> list[Any]:
+    assets = settings.assets_dir
+    public = {"public": True}
+    return [
+        create_static_files_router(
+            path="/static/nhsuk",
+            directories=[assets / "nhsuk-frontend" / "dist" / "nhsuk"],
+            opt=public,
+            name="static-nhsuk",
+        ),
+        create_static_files_router(
+            path="/static/htmx", directories=[assets / "htmx.org" / "dist"], opt=public, name="static-htmx"
+        ),
+        # The NHS.UK stylesheet refers to its icons at /assets/images/..., so that path is served as well.
+        create_static_files_router(
+            path="/assets",
+            directories=[assets / "nhsuk-frontend" / "dist" / "nhsuk" / "assets"],
+            opt=public,
+            name="static-nhsuk-assets",
+        ),
+        create_static_files_router(path="/static/phb", directories=[STATIC_OWN], opt=public, name="static-phb"),
+    ]
+
+
+def _fix_options_allow(app: Litestar) -> None:
+    """Make every automatic OPTIONS answer list all the route's methods in ``Allow``.
+
+    Litestar builds a path's OPTIONS handler when the path's first method is registered and binds it to that
+    first version of the route; methods registered later on the same path are missing from its ``Allow``
+    header. Re-point each OPTIONS handler at the finished route.
+    """
+    for route in app.routes:
+        if not isinstance(route, HTTPRoute):
+            continue
+        for handler in route.route_handlers:
+            if handler.http_methods != {"OPTIONS"}:
+                continue
+            for cell in getattr(handler.fn, "__closure__", None) or ():
+                if isinstance(cell.cell_contents, HTTPRoute):
+                    cell.cell_contents = route
+
+
+def create_app(settings: Settings | None = None, session_factory: sessionmaker[Session] | None = None) -> Litestar:
+    """Build the application. Tests pass their own settings and a session factory bound to a test database."""
+    settings = settings or get_settings()
+    configure_logging(log_format=settings.log_format, level=settings.log_level)
+    if session_factory is None:
+        session_factory = make_session_factory(create_db_engine(settings.database_url))
+    openapi = OpenAPIConfig(
+        title="phb: personal health budgets API",
+        version="1",
+        path="/schema",
+        render_plugins=[JsonRenderPlugin()],
+        components=Components(
+            security_schemes={
+                "bearer": SecurityScheme(type="http", scheme="bearer", description="API token from your account page"),
+                "session": SecurityScheme(type="apiKey", security_scheme_in="cookie", name=settings.session_cookie),
+            }
+        ),
+        security=[{"bearer": []}, {"session": []}],
+        # The API description is for signed-in users and token holders, like the API itself.
+        openapi_router=Router(path="/schema", route_handlers=[], guards=[require_login], include_in_schema=False),
+    )
+    app = Litestar(
+        route_handlers=[healthz, *pages.ROUTES, *api.ROUTES, *_static_routers(settings)],
+        dependencies={
+            "db_session": Provide(provide_db_session, sync_to_thread=False),
+            "actor": Provide(provide_actor, sync_to_thread=False),
+        },
+        middleware=[DefineMiddleware(SecurityMiddleware, settings=settings)],
+        guards=[require_login],
+        before_send=[before_send],
+        on_startup=[add_problem_responses],
+        plugins=[MoneySchemaPlugin()],
+        exception_handlers=EXCEPTION_HANDLERS,
+        template_config=create_template_config(),
+        openapi_config=openapi,
+        state={FACTORY_STATE_KEY: session_factory, "settings": settings},  # type: ignore[arg-type]
+        debug=settings.debug,
+    )
+    _fix_options_allow(app)
+    return app

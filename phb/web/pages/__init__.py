@@ -1,0 +1,13 @@
+"""HTML pages (full pages, or single blocks for HTMX requests). Each module here exports ``ROUTES``."""
+
+import sys
+
+from litestar.types import ControllerRouterHandler
+
+from phb.discovery import submodules
+
+ROUTES: list[ControllerRouterHandler] = [
+    route for module in submodules(sys.modules[__name__]) for route in getattr(module, "ROUTES", [])
+]
+
+__all__ = ["ROUTES"]

@@ -1,0 +1,378 @@
+"""The person's own pages: my plan, my budget, my spending, my risks and my reviews.
+
+Written for the public: short sentences, and any word a person may not know is explained where it is used. The
+person and their representative use them (``PERSON_READ``); staff may open them too, to see what the person sees.
+Every page prints cleanly and has a large print version (``?size=large``); downloads come in the format the
+person chose on their record first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Annotated, Any
+
+from litestar import Controller, Request, get, post
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
+from litestar.response import Response, Template
+from moneyed import Money
+from sqlalchemy.orm import Session
+
+from phb.access.rules import Actor, Permission
+from phb.access.services import require_person
+from phb.budgets import services as budget_services
+from phb.budgets.rules import budget_year
+from phb.errors import NotFoundError, ValidationFailedError
+from phb.money import ZERO
+from phb.people.models import Person
+from phb.people.rules import LABELS, AccessibleFormat
+from phb.plans import reviews as plan_reviews
+from phb.plans import services as plan_services
+from phb.plans.schemas import ReviewRequest
+from phb.risk import services as risk_services
+from phb.web.rendering import is_htmx, redirect, render
+
+FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+MY_CSS = Path(__file__).resolve().parents[1] / "static" / "my.css"
+STYLES = ("standard", "large-print", "easy-read")
+STYLE_NAMES = {"standard": "Standard print", "large-print": "Large print", "easy-read": "Easy read"}
+# The style of the person's chosen format; formats we cannot make on screen (braille, audio, BSL) are asked for.
+FORMAT_STYLES = {AccessibleFormat.LARGE_PRINT.value: "large-print", AccessibleFormat.EASY_READ.value: "easy-read"}
+
+
+def _spending() -> ModuleType | None:
+    """The spending services, if this installation records spending (imported late: it is optional)."""
+    try:
+        from phb.spending import services  # noqa: PLC0415
+    except ImportError:  # pragma: no cover - every current installation has spending
+        return None
+    return services
+
+
+def _answers() -> ModuleType | None:
+    try:
+        from phb.spending import answers  # noqa: PLC0415
+    except ImportError:  # pragma: no cover
+        return None
+    return answers
+
+
+def _announce(response: Response[Any], message: str) -> Response[Any]:
+    """Have app.js read ``message`` out in the page's polite live region after an htmx swap."""
+    response.headers["HX-Trigger"] = json.dumps({"phb:announce": message})
+    return response
+
+
+@dataclass(frozen=True)
+class Download:
+    """One way to take a document away: its name, address and whether it is the person's chosen format."""
+
+    name: str
+    url: str
+    chosen: bool = False
+
+
+def _formats(person: Person, base: str) -> tuple[list[Download], str | None]:
+    """Print and PDF versions, the person's chosen format first; and a note for formats we cannot make here."""
+    chosen = FORMAT_STYLES.get(person.accessible_format, "standard")
+    order = [chosen, *(s for s in STYLES if s != chosen)]
+    downloads = [Download(f"{STYLE_NAMES[s]} (to print)", f"{base}/print?style={s}", s == chosen) for s in order]
+    downloads.insert(1, Download(f"{STYLE_NAMES[chosen]} (PDF file)", f"{base}/pdf?style={chosen}"))
+    note = None
+    if person.accessible_format not in {*FORMAT_STYLES, AccessibleFormat.STANDARD.value}:
+        label = LABELS.get(person.accessible_format, person.accessible_format).lower()
+        note = f"Your record says you need information in {label}. Ask your care coordinator and they will send it."
+    return downloads, note
+
+
+@dataclass
+class MoneyPicture:
+    """What the budget page says about money this year."""
+
+    year_start: dt.date
+    year_end: dt.date
+    budget: Money | None
+    recorded: bool
+    paid_in: Money = ZERO
+    spent: Money = ZERO
+    balance: Money = ZERO
+    spent_by_line: dict[str, Money] = field(default_factory=dict)
+
+    @property
+    def left(self) -> Money | None:
+        """The year's budget less what was spent this year."""
+        return None if self.budget is None else self.budget - self.spent
+
+    def spent_on(self, line_id: int) -> Money:
+        """Spent this year on one budget sheet line."""
+        return self.spent_by_line.get(str(line_id), ZERO)
+
+    @property
+    def spent_percent(self) -> int:
+        """Share of the budget spent, 0-100, for the chart."""
+        if self.budget is None or self.budget.amount <= 0:
+            return 0
+        return max(0, min(100, round(self.spent.amount * 100 / self.budget.amount)))
+
+
+def _money_picture(db_session: Session, actor: Actor, person_id: int, budget: Money | None) -> MoneyPicture:
+    start, end = budget_year(budget_services.today())
+    spending = _spending()
+    if spending is None:
+        return MoneyPicture(start, end, budget, recorded=False)
+    accounts = spending.accounts(db_session, actor, person_id)
+    picture = MoneyPicture(start, end, budget, recorded=bool(accounts))
+    for summary in accounts:
+        picture.balance += summary.surplus.balance
+        lines, _total = spending.transactions(db_session, actor, person_id, summary.account.id, per_page=100_000)
+        for line in lines:
+            if start <= line.posted_on <= end:
+                if line.amount.amount >= 0:
+                    picture.paid_in += line.amount
+                else:
+                    picture.spent -= line.amount
+    if accounts:
+        by_line, _categories = spending.spend_against_plan(db_session, actor, person_id, start, end)
+        picture.spent_by_line = {row.key: row.spent for row in by_line}
+    return picture
+
+
+def bar_class(percent: object) -> str:
+    """A CSS class for a chart bar's width, in steps of 5% (the CSP forbids inline widths)."""
+    value = max(0, min(100, round(float(str(percent)) / 5) * 5))
+    return f"my-bar--{value}"
+
+
+def _common(request: Request[Any, Any, Any], actor: Actor, person: Person, **extra: Any) -> dict[str, Any]:  # noqa: ANN401
+    return {
+        "person": person,
+        "own": actor.person_id == person.id,
+        "whose": "Your" if actor.person_id == person.id else f"{person.given_name}’s",
+        "large": request.query_params.get("size") == "large",
+        "base": f"/my/{person.id}",
+        "bar_class": bar_class,
+        **extra,
+    }
+
+
+class MyPagesController(Controller):
+    """The person's own pages, in plain English, for them and anyone acting for them."""
+
+    path = "/my/{person_id:int}"
+    include_in_schema = False
+
+    # -- my plan -------------------------------------------------------------------------------------------------
+
+    @get("/plan", sync_to_thread=True)
+    def plan(self, request: Request[Any, Any, Any], actor: Actor, db_session: Session, person_id: int) -> Template:
+        """My care and support plan and its one-page summary."""
+        person = require_person(db_session, actor, Permission.PERSON_READ, person_id)
+        plan = plan_services.plan_detail(db_session, actor, person_id)
+        downloads, note = _formats(person, f"/my/{person_id}/plan")
+        context = _common(request, actor, person, plan=plan, downloads=downloads, format_note=note)
+        return render(request, "my/plan.html", context)
+
+    @get("/plan/print", sync_to_thread=True)
+    def plan_print(
+        self,
+        request: Request[Any, Any, Any],
+        actor: Actor,
+        db_session: Session,
+        person_id: int,
+        style: str = "standard",
+    ) -> Template:
+        """My plan ready to print: standard, large print or easy read."""
+        person = require_person(db_session, actor, Permission.PERSON_READ, person_id)
+        plan = plan_services.plan_detail(db_session, actor, person_id)
+        style = style if style in STYLES else "standard"
+        context = _common(request, actor, person, plan=plan, style=style, for_pdf=False)
+        return render(request, "my/plan_print.html", context)
+
+    @get("/plan/pdf", sync_to_thread=True)
+    def plan_pdf(
+        self,
+        request: Request[Any, Any, Any],
+        actor: Actor,
+        db_session: Session,
+        person_id: int,
+        style: str = "standard",
+    ) -> Response[bytes]:
+        """My plan as a PDF file to keep or send."""
+        from weasyprint import CSS, HTML  # noqa: PLC0415 - heavy; only PDF downloads pay for it
+
+        person = require_person(db_session, actor, Permission.PERSON_READ, person_id)
+        plan = plan_services.plan_detail(db_session, actor, person_id)
+        style = style if style in STYLES else "standard"
+        context = _common(request, actor, person, plan=plan, style=style, for_pdf=True)
+        engine = request.app.template_engine
+        assert engine is not None  # noqa: S101 - the app is built with a template engine
+        html = engine.get_template("my/plan_print.html").render(**context)
+        document = HTML(string=html).write_pdf(stylesheets=[CSS(filename=str(MY_CSS))])
+        if plan is not None:
+            plan_services.record_sharing(db_session, actor, person_id, f"pdf:portal:{style}")
+        return Response(
+            content=document,
+            media_type="application/pdf",
+            headers={"Content-Disposition": f'attachment; filename="my-plan-{style}.pdf"'},
+        )
+
+    # -- my budget -----------------------------------------------------------------------------------------------
+
+    @get("/budget", sync_to_thread=True)
+    def budget(self, request: Request[Any, Any, Any], actor: Actor, db_session: Session, person_id: int) -> Template:
+        """My budget sheet: what is planned, paid in and spent, and how much is left this year."""
+        person = require_person(db_session, actor, Permission.PERSON_READ, person_id)
+        sheet = budget_services.current_sheet(db_session, actor, person_id)
+        budget = sheet.final_budget_annual or (sheet.annual_total if sheet.lines else None)
+        money = _money_picture(db_session, actor, person_id, budget)
+        return render(request, "my/budget.html", _common(request, actor, person, sheet=sheet, money=money))
+
+    # -- my spending ---------------------------------------------------------------------------------------------
+
+    def _spending_page(
+        self,
+        request: Request[Any, Any, Any],
+        actor: Actor,
+        db_session: Session,
+        person: Person,
+        *,
+        errors: dict[int, dict[str, str]] | None = None,
+        form: dict[int, str] | None = None,
+        status_code: int = 200,
+    ) -> Template:
+        spending, answers = _spending(), _answers()
+        accounts: list[tuple[Any, list[Any]]] = []
+        if spending is not None:
+            for summary in spending.accounts(db_session, actor, person.id):
+                lines, _total = spending.transactions(db_session, actor, person.id, summary.account.id, per_page=50)
+                accounts.append((summary, lines))
+        queries = answers.person_queries(db_session, actor, person.id) if answers is not None else []
+        may_answer = actor.person_id == person.id or person.id in actor.represents
+        context = _common(
+            request,
+            actor,
+            person,
+            recorded=spending is not None,
+            accounts=accounts,
+            queries=queries,
+            may_answer=may_answer,
+            errors=errors or {},
+            form=form or {},
+        )
+        return render(request, "my/spending.html", context, status_code=status_code, blocks=["my-queries"])
+
+    @get("/spending", sync_to_thread=True)
+    def spending(self, request: Request[Any, Any, Any], actor: Actor, db_session: Session, person_id: int) -> Template:
+        """My statement lines, and any question the team has asked me about them."""
+        person = require_person(db_session, actor, Permission.PERSON_READ, person_id)
+        return self._spending_page(request, actor, db_session, person)
+
+    @post("/spending/{finding_id:int}/answer", sync_to_thread=True)
+    def answer(
+        self,
+        request: Request[Any, Any, Any],
+        actor: Actor,
+        db_session: Session,
+        person_id: int,
+        finding_id: int,
+        data: FormData,
+    ) -> Response[Any]:
+        """Answer the team's question about some spending."""
+        person = require_person(db_session, actor, Permission.PERSON_READ, person_id)
+        answers = _answers()
+        text = str(data.get("answer", ""))
+        if answers is not None:
+            if finding_id not in {q.id for q in answers.person_queries(db_session, actor, person_id)}:
+                raise NotFoundError("finding", finding_id)  # someone else's, seen through this person's address
+            try:
+                answers.answer_query(db_session, actor, finding_id, text)
+            except ValidationFailedError as exc:
+                errors = {finding_id: {f"answer-{finding_id}": m for m in exc.errors.values()}}
+                return self._spending_page(
+                    request, actor, db_session, person, errors=errors, form={finding_id: text}, status_code=422
+                )
+        if is_htmx(request):
+            return _announce(self._spending_page(request, actor, db_session, person), "Thank you. Your answer is sent.")
+        return redirect(request, f"/my/{person_id}/spending?answered={finding_id}")
+
+    # -- my risks ------------------------------------------------------------------------------------------------
+
+    @get("/risks", sync_to_thread=True)
+    def risks(self, request: Request[Any, Any, Any], actor: Actor, db_session: Session, person_id: int) -> Template:
+        """My risks in plain words, and my contingency card: what to do if things go wrong."""
+        person = require_person(db_session, actor, Permission.PERSON_READ, person_id)
+        overview = risk_services.risk_overview(db_session, actor, person_id)
+        card = risk_services.contingency_card(db_session, actor, person_id)
+        open_risks = [r for r in overview.risks if r.status.value == "open"]
+        context = _common(request, actor, person, risks=open_risks, card=card)
+        return render(request, "my/risks.html", context)
+
+    # -- my reviews ----------------------------------------------------------------------------------------------
+
+    def _reviews_page(
+        self,
+        request: Request[Any, Any, Any],
+        actor: Actor,
+        db_session: Session,
+        person: Person,
+        *,
+        form: dict[str, Any] | None = None,
+        errors: dict[str, str] | None = None,
+        status_code: int = 200,
+    ) -> Template:
+        plan = plan_services.plan_detail(db_session, actor, person.id)
+        history = plan_reviews.person_reviews(db_session, actor, person.id)
+        requested = next((r for r in history if r.status == "requested"), None)
+        held = [r for r in history if r.status == "completed"]
+        context = _common(
+            request,
+            actor,
+            person,
+            plan=plan,
+            requested=requested,
+            held=held,
+            form=form or {},
+            errors=errors or {},
+        )
+        return render(request, "my/reviews.html", context, status_code=status_code, blocks=["my-review-request"])
+
+    @get("/reviews", sync_to_thread=True)
+    def reviews(self, request: Request[Any, Any, Any], actor: Actor, db_session: Session, person_id: int) -> Template:
+        """When my next review is due, and asking for one now."""
+        person = require_person(db_session, actor, Permission.PERSON_READ, person_id)
+        return self._reviews_page(request, actor, db_session, person)
+
+    @post("/reviews", sync_to_thread=True)
+    def request_review(
+        self, request: Request[Any, Any, Any], actor: Actor, db_session: Session, person_id: int, data: FormData
+    ) -> Response[Any]:
+        """Ask for a review, saying why."""
+        person = require_person(db_session, actor, Permission.PERSON_READ, person_id)
+        reason = str(data.get("request_reason", "")).strip()
+        errors: dict[str, str] = {}
+        if not reason:
+            errors = {"request_reason": "Tell us why you want a review"}
+        elif len(reason) > 2000:  # noqa: PLR2004 - the form's own limit, said in the message
+            errors = {"request_reason": "Your reason must be 2000 characters or fewer"}
+        else:
+            try:
+                plan_reviews.request_review(
+                    db_session, actor, person_id, ReviewRequest(requested_by=actor.display_name, request_reason=reason)
+                )
+            except ValidationFailedError as exc:
+                errors = {"request_reason": next(iter(exc.errors.values()))}
+        if errors:
+            return self._reviews_page(
+                request, actor, db_session, person, form={"request_reason": reason}, errors=errors, status_code=422
+            )
+        if is_htmx(request):
+            page = self._reviews_page(request, actor, db_session, person)
+            return _announce(page, "Thank you. You have asked for a review.")
+        return redirect(request, f"/my/{person_id}/reviews")
+
+
+ROUTES = [MyPagesController]

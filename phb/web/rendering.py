@@ -1,0 +1,90 @@
+"""Rendering pages and HTMX fragments from one template.
+
+A page template names each swappable region as a ``{% block %}`` called after its DOM id (``caseload-results``
+becomes the block ``caseload_results``, as Jinja names cannot hold dashes). A handler passes the ids it allows;
+for an HTMX request whose ``HX-Target`` is one of them only that block is rendered, otherwise the whole
+page. The client never chooses an arbitrary block, and ``Vary: HX-Request`` keeps caches honest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from jinja2_fragments.litestar import HTMXBlockTemplate
+from litestar import Request
+from litestar.response import Redirect, Response, Template
+
+from phb.access.rules import Actor
+from phb.accounts.rules import Role
+from phb.web.security import CSRF_SCOPE_KEY
+
+
+def is_htmx(request: Request[Any, Any, Any]) -> bool:
+    """True for requests made by htmx (and not a history restore, which needs the whole page)."""
+    return request.headers.get("hx-request") == "true" and request.headers.get("hx-history-restore-request") != "true"
+
+
+# Top navigation: (text, path, roles that see it; empty means every member of staff). A link shows only when
+# the installation has the route, so an area appears in the header when its pages exist.
+NAVIGATION: tuple[tuple[str, str, frozenset[Role]], ...] = (
+    ("Caseload", "/", frozenset()),
+    ("Decisions", "/decisions", frozenset()),
+    ("Reviews", "/reviews", frozenset()),
+    ("Appeals", "/appeals", frozenset()),
+    ("Findings", "/findings", frozenset({Role.DIRECT_PAYMENTS_OFFICER, Role.CHC_SERVICE_MANAGER})),
+    ("Panels", "/panels", frozenset({Role.PANEL_CHAIR, Role.PANEL_MEMBER, Role.CHC_SERVICE_MANAGER})),
+    ("Users", "/admin/users", frozenset({Role.ADMINISTRATOR})),
+)
+
+
+def _nav_links(request: Request[Any, Any, Any]) -> list[tuple[str, str]]:
+    actor = request.scope.get("user")
+    if not isinstance(actor, Actor):
+        return []
+    if not actor.is_staff:
+        return [("Home", "/my")]
+    paths = {route.path for route in request.app.routes}
+    return [(text, path) for text, path, roles in NAVIGATION if path in paths and (not roles or actor.has_any(*roles))]
+
+
+def base_context(request: Request[Any, Any, Any]) -> dict[str, Any]:
+    """What every template can rely on: the user, the CSRF token and the navigation."""
+    return {
+        "current_user": request.scope.get("user"),
+        "csrf_token": request.scope.get(CSRF_SCOPE_KEY, ""),
+        "nav_links": _nav_links(request),
+        "session_idle_seconds": request.app.state["settings"].session_idle_minutes * 60
+        if request.scope.get("auth") == "session"
+        else None,
+    }
+
+
+def render(
+    request: Request[Any, Any, Any],
+    template: str,
+    context: Mapping[str, Any] | None = None,
+    *,
+    blocks: Iterable[str] = (),
+    status_code: int = 200,
+) -> Template:
+    """The whole page, or for an HTMX request targeting an allowed block, only that block."""
+    full_context = {**base_context(request), **(context or {})}
+    headers = {"Vary": "HX-Request"}
+    target = request.headers.get("hx-target", "")
+    if is_htmx(request) and target in set(blocks):
+        return HTMXBlockTemplate(
+            template_name=template,
+            block_name=target.replace("-", "_"),
+            context=full_context,
+            status_code=status_code,
+            headers=headers,
+        )
+    return Template(template_name=template, context=full_context, status_code=status_code, headers=headers)
+
+
+def redirect(request: Request[Any, Any, Any], url: str) -> Response[Any]:
+    """After a successful form: 303 for plain browsers, ``HX-Redirect`` for htmx (a whole-page navigation)."""
+    if is_htmx(request):
+        return Response(content=b"", status_code=204, headers={"HX-Redirect": url})
+    return Redirect(path=url, status_code=303)

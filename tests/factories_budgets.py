@@ -1,0 +1,68 @@
+"""Budget test data: a rate card and the worked example (a CHC case with PA hours, agency waking nights, a bed)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy.orm import Session
+
+from phb.budgets.models import RateCard
+from phb.money import gbp
+
+# The worked example of docs/budgets.md, as form fields (pages) and JSON (API) both take them.
+RATE_CARD_FORM = {
+    "effective_from": "2026-04-01",
+    "pa_weekday_hour": "13.50",
+    "pa_weekend_hour": "15.00",
+    "pa_night_hour": "14.00",
+    "agency_hour": "24.50",
+    "waking_night": "210.00",
+    "sleeping_night": "95.00",
+    "respite_week": "1250.00",
+    "employer_on_costs_percent": "12.5",
+    "payroll_fee_monthly": "15.00",
+}
+NEEDS = [
+    {"kind": "pa_weekday_hour", "quantity": "14", "frequency": "weekly", "description": ""},
+    {"kind": "pa_weekend_hour", "quantity": "6", "frequency": "weekly", "description": ""},
+    {"kind": "waking_night", "quantity": "2", "frequency": "weekly", "description": ""},
+    {
+        "kind": "equipment",
+        "quantity": "1",
+        "frequency": "one_off",
+        "description": "Profiling bed",
+        "unit_cost": "1450.00",
+    },
+]
+INSURANCE_LINE = {
+    "description": "Employer's liability insurance",
+    "outcomes": "Stay safe at home with my own team",
+    "category": "insurance",
+    "unit_cost": "150.00",
+    "quantity": "1",
+    "frequency": "annual",
+    "management_option": "direct_payment",
+}
+# 14 h x £13.50 x 365/7 = £9,855.00; 6 h x £15.00 x 365/7 = £4,692.86; 2 x £210.00 x 365/7 = £21,900.00;
+# bed £1,450.00; on-costs 12.5% of £14,547.86 = £1,818.48; payroll £15.00 x 12 = £180.00.
+INDICATIVE_TOTAL = "39896.34"
+SHEET_TOTAL = "40046.34"  # plus £150.00 insurance
+DIRECT_PAYMENT_LINES = "18146.34"  # everything but the agency waking nights (third party)
+MONTHLY_PAYMENT = "1512.20"  # x 12 = £18,146.40, which covers the direct-payment lines
+
+
+def make_rate_card(
+    db: Session, effective_from: dt.date = dt.date(2026, 4, 1), version: int = 1, **rates: str
+) -> RateCard:
+    values = {k: v for k, v in RATE_CARD_FORM.items() if k not in {"effective_from", "employer_on_costs_percent"}}
+    values.update(rates)
+    card = RateCard(
+        version=version,
+        effective_from=effective_from,
+        employer_on_costs_hundredths=int(Decimal(RATE_CARD_FORM["employer_on_costs_percent"]) * 100),
+        **{k: gbp(v) for k, v in values.items()},
+    )
+    db.add(card)
+    db.flush()
+    return card

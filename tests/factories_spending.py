@@ -1,0 +1,36 @@
+"""Builders for spending records, straight through the models (the services are what the tests exercise)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from phb.money import gbp
+from phb.spending.models import DirectPaymentAccount
+
+SAMPLES = Path(__file__).resolve().parent.parent / "phb" / "spending" / "samples"
+
+
+def make_account(db: Session, person_id: int, **overrides: Any) -> DirectPaymentAccount:
+    values: dict[str, Any] = {
+        "kind": "bank_account",
+        "name": "Direct payment account",
+        "provider": "Barclays",
+        "reference": "6789",
+        "opened_on": dt.date(2026, 9, 30),
+        "opening_balance": gbp("1000.00"),
+        "surplus_threshold_weeks": 8,
+        "default_profile": "generic",
+    }
+    account = DirectPaymentAccount(person_id=person_id, **(values | overrides))
+    db.add(account)
+    db.flush()
+    return account
+
+
+def statement(*lines: str, header: str = "date,description,amount,mcc,balance") -> bytes:
+    """A generic-layout CSV from its lines."""
+    return ("\n".join([header, *lines]) + "\n").encode()

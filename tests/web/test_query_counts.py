@@ -1,0 +1,110 @@
+"""No N+1 queries: each page and JSON endpoint issues a bounded number of SQL statements, whatever the data size.
+
+Every statement sent to the database during one request is counted (``before_cursor_execute`` on the test
+connection). Each page is requested twice: for a person with 3 budget sheet lines, 3 risks and 3 plan outcomes
+among 3 people, then for a person with 30 of each among 30 people (and ten times as many open decision requests
+and findings). The count must not grow with the rows, and must stay under the page's bound.
+
+The data comes from the benchmark generator (``bench/generate.py``), which writes every area's tables the way
+the services do, so one fixture covers the budget, risk, plan, governance and spending pages alike.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+from sqlalchemy import Connection, event
+
+from tests.web.helpers import login
+
+GENERATOR = Path(__file__).resolve().parents[2] / "bench" / "generate.py"
+
+# (name, path with {person}, user, most statements allowed). The bounds are the counts of November 2026 plus two
+# (SAVEPOINTs of the test harness included), so a new per-row query fails at once while a page may still gain a
+# query or two of fixed work.
+PAGES = [
+    ("caseload", "/", "bench-cm-1", 10),
+    ("person page", "/people/{person}", "bench-cm-1", 20),
+    ("budget sheet page", "/people/{person}/budget", "bench-cm-1", 34),
+    ("risks page", "/people/{person}/risks", "bench-cm-1", 25),
+    ("plan page", "/people/{person}/plan", "bench-cm-1", 26),
+    ("decisions queue", "/decisions", "bench-sam", 12),
+    ("findings queue", "/findings", "bench-dana", 10),
+    ("people JSON", "/api/v1/people", "bench-cm-1", 9),
+    ("person JSON", "/api/v1/people/{person}", "bench-cm-1", 13),
+    ("budget JSON", "/api/v1/people/{person}/budget", "bench-cm-1", 24),
+    ("budget sheet JSON", "/api/v1/people/{person}/budget/sheet", "bench-cm-1", 15),
+    ("risks JSON", "/api/v1/people/{person}/risks", "bench-cm-1", 13),
+    ("plan JSON", "/api/v1/people/{person}/plan", "bench-cm-1", 20),
+    ("decisions JSON", "/api/v1/decisions", "bench-sam", 12),
+]
+PASSWORD = "bench-password-2026"
+
+
+def _generator_module() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("phb_bench_generate", GENERATOR)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@dataclass
+class DataSet:
+    small: int  # a person with 3 of everything, among 3 people
+    large: int  # a person with 30 of everything, among 30 people
+
+
+@pytest.fixture
+def data(connection: Connection) -> DataSet:
+    generate = _generator_module()
+    detail = {"statements": True, "open_decisions": 1.0}
+    small = generate.Generator(connection, lines=(3, 3), risks=(3, 3), outcomes=3, **detail)
+    small.staff(connection, 30)
+    first = small.ids.next["people"]
+    small.add_people(connection, 3)
+    large = generate.Generator(connection, lines=(30, 30), risks=(30, 30), outcomes=30, **detail)
+    large.user_ids, large.rate_card_id, large.people = small.user_ids, small.rate_card_id, small.people
+    large.add_people(connection, 27)
+    large.finish(connection)
+    return DataSet(small=first, large=large.ids.next["people"] - 1)
+
+
+@pytest.fixture
+def statements(connection: Connection) -> Iterator[list[str]]:
+    """Every SQL statement sent on the test connection (the app's sessions share it)."""
+    sent: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        sent.append(statement)
+
+    event.listen(connection, "before_cursor_execute", count)
+    yield sent
+    event.remove(connection, "before_cursor_execute", count)
+
+
+def _count(client, statements: list[str], path: str) -> int:
+    statements.clear()
+    response = client.get(path)
+    assert response.status_code == 200, f"{path}: {response.status_code}"
+    return len(statements)
+
+
+@pytest.mark.parametrize(("name", "path", "user", "bound"), PAGES, ids=[p[0] for p in PAGES])
+def test_statements_per_request_do_not_grow_with_the_rows(client, data, statements, name, path, user, bound):
+    if name == "findings queue" and not any(route.path == "/findings" for route in client.app.routes):
+        pytest.skip("the findings queue is not installed")
+    login(client, user, PASSWORD)
+    client.get(path.format(person=data.small))  # first request of a session refreshes it: not counted
+    small = _count(client, statements, path.format(person=data.small))
+    large = _count(client, statements, path.format(person=data.large))
+    assert large == small, f"{name}: {small} statements with 3 rows, {large} with 30 (a query per row?)"
+    assert large <= bound, f"{name}: {large} statements, more than the {bound} allowed"
