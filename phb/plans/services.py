@@ -708,11 +708,11 @@ def versions_as_at(session: Session, plan_ids: Sequence[int], cutoff: dt.datetim
         .where(PlanVersion.plan_id.in_(plan_ids), PlanVersion.created_at < cutoff)
         .group_by(PlanVersion.plan_id)
     )
-    chosen: dict[int, int] = dict(session.execute(before).tuples().all())
+    chosen: dict[int, int] = dict(session.execute(before).all())
     missing = [plan_id for plan_id in plan_ids if plan_id not in chosen]
     if missing:
         current = select(CarePlan.id, CarePlan.current_version).where(CarePlan.id.in_(missing))
-        chosen |= dict(session.execute(current).tuples().all())
+        chosen |= dict(session.execute(current).all())
     versions = session.scalars(
         select(PlanVersion)
         .where(PlanVersion.plan_id.in_(plan_ids))

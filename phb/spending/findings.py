@@ -58,9 +58,7 @@ def _payee_rules(session: Session, person_id: int) -> dict[str, int]:
     from phb.spending.models import PayeeRule  # noqa: PLC0415
 
     return dict(
-        session.execute(select(PayeeRule.payee, PayeeRule.budget_line_id).where(PayeeRule.person_id == person_id))
-        .tuples()
-        .all()
+        session.execute(select(PayeeRule.payee, PayeeRule.budget_line_id).where(PayeeRule.person_id == person_id)).all()
     )
 
 
@@ -334,7 +332,7 @@ def queue(
     page = max(1, page)
     rows = session.execute(query.order_by(*SORTS.get(sort, SORTS["due"])).offset((page - 1) * per_page).limit(per_page))
     return Page[FindingRow](
-        items=[_row(f, g, fam, o, on) for f, g, fam, o in rows.tuples()], page=page, per_page=per_page, total=total
+        items=[_row(f, g, fam, o, on) for f, g, fam, o in rows], page=page, per_page=per_page, total=total
     )
 
 
@@ -522,7 +520,7 @@ def team(session: Session, actor: Actor) -> list[tuple[int, str]]:
         .distinct()
         .order_by(User.display_name)
     )
-    return [(int(i), str(n)) for i, n in rows.tuples()]
+    return [(int(i), str(n)) for i, n in rows]
 
 
 def open_count(session: Session, account_id: int) -> int:

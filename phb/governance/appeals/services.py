@@ -640,7 +640,7 @@ def appeal_report(session: Session, actor: Actor) -> list[ReportRow]:
         select(Appeal.lodged_on, Appeal.decided_on, Appeal.decision_type, Appeal.decision).where(
             Appeal.person_id.in_(people), Appeal.decided_on.is_not(None), Appeal.decision.is_not(None)
         )
-    ).tuples()
+    )
     return report(
         DecidedAppeal(
             decided_on=decided,

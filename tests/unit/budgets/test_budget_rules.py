@@ -155,7 +155,14 @@ def test_a_schedule_cannot_end_before_it_starts_or_cross_the_budget_year():
 
 
 @pytest.mark.parametrize(
-    ("text", "message"), [("0", "more than 0"), ("-2", "more than 0"), ("1.234", "two decimal"), ("x", "number")]
+    ("text", "message"),
+    [
+        ("0", "more than 0"),
+        ("-2", "more than 0"),
+        ("1.234", "two decimal"),
+        ("x", "number"),
+        ("1.7976931348623155e+308", "or less"),
+    ],
 )
 def test_quantities_must_be_positive_with_two_places_at_most(text, message):
     with pytest.raises(rules.BudgetRuleError, match=message):
