@@ -43,6 +43,7 @@ STAFF = (
         "nurse assessor and care coordinator (level 1)",
     ),
     DemoUser("sam", "Sam Okoro", (Role.CHC_SERVICE_MANAGER,), "CHC service manager (level 2)"),
+    DemoUser("lee", "Lee Carter", (Role.CHC_SERVICE_MANAGER,), "CHC service manager (level 2, second approver)"),
     DemoUser("priya", "Priya Shah", (Role.PEER_REVIEWER,), "peer reviewer (level 2)"),
     DemoUser(
         "drew",

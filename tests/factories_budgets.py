@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy.orm import Session
 
+from phb.access.rules import Actor
+from phb.budgets import decisions
 from phb.budgets.models import RateCard
+from phb.budgets.schemas import DecisionCreate
 from phb.money import gbp
+from tests.factories_governance import complete_checklist
 
 # The worked example of docs/budgets.md, as form fields (pages) and JSON (API) both take them.
 RATE_CARD_FORM = {
@@ -66,3 +72,14 @@ def make_rate_card(
     db.add(card)
     db.flush()
     return card
+
+
+def authorise_final(db: Session, case_manager: Actor, deciders: Sequence[Actor], person_id: int, final_id: int) -> Any:
+    """Complete the sign-off checklist, then have each decider approve the final budget (two-person sign-off)."""
+    complete_checklist(db, case_manager, person_id)
+    result = None
+    for decider in deciders:
+        result = decisions.authorise_final_budget(
+            db, decider, person_id, final_id, DecisionCreate(outcome="authorised", reasons="Covers the assessed needs")
+        )
+    return result

@@ -7,6 +7,10 @@
 * Margaret Okafor: final budget authorised; monthly direct payments to her representative.
 * James Whitfield: the worked example of docs/budgets.md, authorised, with its payment schedule.
 
+Every authorisation is a governance decision: Sam (CHC service manager, level 2) authorises the indicative
+budgets; a final budget needs two level-2 decision-makers (Sam, then Lee) once the case manager has completed the
+person's sign-off checklist.
+
 Idempotent: a person who already has an assessment of need is left alone, and the rate card is added once.
 """
 
@@ -21,7 +25,7 @@ from sqlalchemy.orm import Session
 from phb.access.rules import Actor
 from phb.accounts.models import User
 from phb.accounts.services import actor_for
-from phb.budgets import services
+from phb.budgets import decisions, services
 from phb.budgets.models import Assessment, RateCard
 from phb.budgets.rules import Category, Frequency, ManagementOption, NeedKind, PaymentFrequency, Recipient, budget_year
 from phb.budgets.schemas import (
@@ -33,6 +37,8 @@ from phb.budgets.schemas import (
     RateCardCreate,
     SheetLineCreate,
 )
+from phb.governance import services as governance
+from phb.governance.rules import CHECKLIST, ItemStatus
 from phb.money import gbp
 from phb.people.models import Person
 
@@ -96,7 +102,7 @@ def load(session: Session, staff: dict[str, User], people: dict[str, Person]) ->
     year_start, year_end = budget_year(today)
     _ensure_rate_card(session, staff, year_start)
     sam = actor_for(session, staff["sam"])
-    cora = actor_for(session, staff["cora"])
+    lee = actor_for(session, staff["lee"])
     plan = [
         (
             "9990000069",
@@ -163,20 +169,20 @@ def load(session: Session, staff: dict[str, User], people: dict[str, Person]) ->
         )
         if stage < 2:  # noqa: PLR2004 - the stages listed in the module docstring
             continue
-        services.authorise_indicative_budget(
+        decisions.authorise_indicative_budget(
             session,
             sam,
             person.id,
             indicative.id,
             DecisionCreate(outcome="authorised", reasons="Matches the assessment"),
         )
-        _sheet_and_final(session, worker, cora, person, nhs_number, stage, year_start, year_end)
+        _sheet_and_final(session, worker, (sam, lee), person, nhs_number, stage, year_start, year_end)
 
 
 def _sheet_and_final(
     session: Session,
     worker: Actor,
-    authoriser: Actor,
+    authorisers: tuple[Actor, Actor],
     person: Person,
     nhs_number: str,
     stage: int,
@@ -236,10 +242,13 @@ def _sheet_and_final(
     )
     if stage < 4:  # noqa: PLR2004
         return
-    services.authorise_final_budget(
-        session,
-        authoriser,
-        person.id,
-        final.id,
-        DecisionCreate(outcome="authorised", reasons="Meets the assessed needs and covers the full cost"),
-    )
+    complete = {item.key: (ItemStatus.MET, "Recorded in the care and support plan") for item in CHECKLIST}
+    governance.record_checklist(session, worker, person.id, complete)
+    for authoriser in authorisers:  # two-person sign-off: a first approval, then a second
+        decisions.authorise_final_budget(
+            session,
+            authoriser,
+            person.id,
+            final.id,
+            DecisionCreate(outcome="authorised", reasons="Meets the assessed needs and covers the full cost"),
+        )

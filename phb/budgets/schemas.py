@@ -227,10 +227,34 @@ class AssessmentRead(_Out):
 
 
 class DecisionCreate(_In):
-    """An authoriser's decision: authorise or refuse, and the reasons (kept in the record)."""
+    """A decision-maker's decision on a budget's governance request: authorise or refuse, and why.
+
+    A refusal also says what other ways of meeting the person's needs were offered (``alternatives``): the
+    person is told them and may appeal.
+    """
 
     outcome: Literal["authorised", "refused"]
     reasons: str = Field(min_length=1, max_length=4000)
+    alternatives: str | None = Field(default=None, max_length=4000)
+
+    @field_validator("alternatives", mode="before")
+    @classmethod
+    def _blank(cls, value: object) -> object:
+        return _blank_to_none(value)
+
+
+Status = Literal["awaiting authorisation", "awaiting second approval", "authorised", "refused"]
+
+
+class AuthorisationRequestRead(_Out):
+    """Where a budget's governance decision request stands: its level, why it was routed there, who acted."""
+
+    id: int
+    status: str  # open | decided
+    level: int | None
+    at_panel: bool
+    routing_reason: str
+    first_approver_name: str | None = None  # a two-person decision waiting for its second approval
 
 
 class DecisionRead(_Out):
@@ -283,8 +307,9 @@ class IndicativeBudgetRead(_Out):
     proposed_by_name: str
     proposed_at: dt.datetime
     reason: str | None
-    status: Literal["awaiting authorisation", "authorised", "refused"]
+    status: Status
     decision: DecisionRead | None = None
+    request: AuthorisationRequestRead | None = None
 
 
 # --- budget sheet -------------------------------------------------------------------------------------------------
@@ -508,8 +533,9 @@ class FinalBudgetRead(_Out):
     proposed_by_name: str
     proposed_at: dt.datetime
     reason: str | None
-    status: Literal["awaiting authorisation", "authorised", "refused"]
+    status: Status
     decision: DecisionRead | None = None
+    request: AuthorisationRequestRead | None = None
 
 
 class ScheduledPaymentRead(_Out):

@@ -4,9 +4,8 @@ Every function takes the acting user and asks :mod:`phb.access.services` first; 
 overwritten: a change adds a row (a sheet version, a line, a final budget, a decision, a schedule) and the old
 ones stay, so any version can be shown again and compared.
 
-Authorisation of indicative and final budgets goes through exactly two functions,
-:func:`authorise_indicative_budget` and :func:`authorise_final_budget`. They record the decision here until the
-governance package routes budget decisions; wiring it in changes :func:`_record_decision` and nothing else.
+Authorisation of indicative and final budgets goes through the governance framework: proposing one raises a
+decision request about it here, and :mod:`phb.budgets.decisions` decides it and records each outcome.
 """
 
 from __future__ import annotations
@@ -16,7 +15,6 @@ import json
 import uuid
 from collections.abc import Callable, Sequence
 from decimal import Decimal
-from typing import Literal
 
 from moneyed import Money
 from sqlalchemy import ColumnElement, and_, func, or_, select
@@ -24,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from phb.access.rules import Actor, Permission, decide
 from phb.access.services import relationship, require, require_person
-from phb.accounts.rules import Role
+from phb.accounts.models import User
 from phb.audit.services import because
 from phb.budgets import rules
 from phb.budgets.models import (
@@ -47,9 +45,9 @@ from phb.budgets.schemas import (
     AssessmentItemCreate,
     AssessmentItemRead,
     AssessmentRead,
+    AuthorisationRequestRead,
     BreakdownLineRead,
     BudgetOverview,
-    DecisionCreate,
     DecisionRead,
     FinalBudgetCreate,
     FinalBudgetRead,
@@ -66,15 +64,18 @@ from phb.budgets.schemas import (
     SheetLineRead,
     SheetRead,
     SheetVersionRead,
+    Status,
     TotalRead,
     VarianceExplanation,
 )
 from phb.db import is_postgresql, utcnow
 from phb.errors import ConflictError, ForbiddenError, NotFoundError, ValidationFailedError
+from phb.governance import services as governance
+from phb.governance.models import DecisionRequest
+from phb.governance.rules import DecisionType
 from phb.money import ZERO, format_gbp, from_pence, to_pence, total
 from phb.people.models import Person
 
-AUTHORISERS = (Role.CHC_SERVICE_MANAGER, Role.CHC_COMMISSIONER)
 INDICATIVE = "indicative_budget"
 FINAL = "final_budget"
 RATE_FIELDS = (*rules.RATE_KEYS, "payroll_fee_monthly")
@@ -298,7 +299,7 @@ def _decision_read(decision: BudgetDecision) -> DecisionRead:
     return DecisionRead.model_validate(decision)
 
 
-def _latest_decision(session: Session, subject_type: str, subject_id: int) -> BudgetDecision | None:
+def latest_decision(session: Session, subject_type: str, subject_id: int) -> BudgetDecision | None:
     return session.scalar(
         select(BudgetDecision)
         .where(BudgetDecision.subject_type == subject_type, BudgetDecision.subject_id == subject_id)
@@ -307,53 +308,53 @@ def _latest_decision(session: Session, subject_type: str, subject_id: int) -> Bu
     )
 
 
-def _authoriser_role(actor: Actor, proposed_by_id: int | None, what: str) -> Role:
-    """The role the actor authorises in; refuses someone without one, or who proposed it (separation of duties)."""
-    roles = [role for role in AUTHORISERS if role in actor.roles]
-    if not roles:
-        raise ForbiddenError(f"You cannot do this: only a CHC service manager or commissioner may authorise {what}.")
-    if proposed_by_id is not None and proposed_by_id == actor.user_id:
-        raise ForbiddenError(
-            f"You cannot do this: you proposed this {what}, so someone else must authorise it (separation of duties)."
-        )
-    return roles[0]
+def _status(decision: BudgetDecision | None, request: DecisionRequest | None) -> Status:
+    if decision is not None and (request is None or request.status != "open"):
+        return "authorised" if decision.outcome == "authorised" else "refused"
+    if request is not None and request.first_approver_id is not None:
+        return "awaiting second approval"
+    return "awaiting authorisation"
 
 
-def _record_decision(
+def _request_read(session: Session, request: DecisionRequest | None) -> AuthorisationRequestRead | None:
+    if request is None:
+        return None
+    first = None if request.first_approver_id is None else session.get(User, request.first_approver_id)
+    return AuthorisationRequestRead(
+        id=request.id,
+        status=request.status,
+        level=request.current_level,
+        at_panel=request.at_panel,
+        routing_reason=request.routing_reason,
+        first_approver_name=None if first is None else first.display_name,
+    )
+
+
+def _raise_request(
     session: Session,
     actor: Actor,
     *,
     person_id: int,
+    kind: DecisionType,
     subject_type: str,
     subject_id: int,
-    role: Role,
-    decision: DecisionCreate,
-) -> BudgetDecision:
-    """Record an authorisation decision. The single place to hand budget decisions to the governance package."""
-    row = BudgetDecision(
+    amount: Money,
+    summary: str,
+) -> None:
+    """Ask governance for the authorisation; the router picks the level from the amount and the person's risk."""
+    governance.raise_request(
+        session,
+        actor,
         person_id=person_id,
+        decision_type=kind,
+        summary=summary,
+        amount=amount,
         subject_type=subject_type,
         subject_id=subject_id,
-        outcome=decision.outcome,
-        decided_by_id=actor.user_id,
-        decided_by_name=actor.display_name,
-        decided_by_role=role.value,
-        decided_at=utcnow(),
-        reasons=decision.reasons,
     )
-    session.add(row)
-    with because(session, decision.reasons):
-        session.flush()
-    return row
 
 
-def _status(decision: BudgetDecision | None) -> Literal["awaiting authorisation", "authorised", "refused"]:
-    if decision is None:
-        return "awaiting authorisation"
-    return "authorised" if decision.outcome == "authorised" else "refused"
-
-
-def _lock_person(session: Session, person_id: int) -> None:
+def lock_person(session: Session, person_id: int) -> None:
     """Serialise changes to one person's budget (PostgreSQL row lock; SQLite transactions are already IMMEDIATE)."""
     if is_postgresql(session):
         session.execute(select(Person.id).where(Person.id == person_id).with_for_update())
@@ -365,7 +366,8 @@ def _lock_person(session: Session, person_id: int) -> None:
 def _indicative_read(session: Session, budget: IndicativeBudget) -> IndicativeBudgetRead:
     card = session.get(RateCard, budget.rate_card_id)
     assert card is not None  # noqa: S101 - a foreign key guarantees it
-    decision = _latest_decision(session, INDICATIVE, budget.id)
+    decision = latest_decision(session, INDICATIVE, budget.id)
+    request = governance.request_for(session, INDICATIVE, budget.id)
     breakdown = [
         BreakdownLineRead(
             text=line["text"], category=Category(line["category"]), annual=from_pence(line["annual"]), kind=line["kind"]
@@ -385,8 +387,9 @@ def _indicative_read(session: Session, budget: IndicativeBudget) -> IndicativeBu
         proposed_by_name=budget.proposed_by_name,
         proposed_at=budget.proposed_at,
         reason=budget.reason,
-        status=_status(decision),
+        status=_status(decision, request),
         decision=None if decision is None else _decision_read(decision),
+        request=_request_read(session, request),
     )
 
 
@@ -445,7 +448,7 @@ def calculate_indicative_budget(
         calculation = rules.calculate_indicative(_needs(session, assessment.id), _rates(card))
     except rules.BudgetRuleError as exc:
         raise _rule_error(exc) from exc
-    _lock_person(session, person_id)
+    lock_person(session, person_id)
     number = (
         session.scalar(select(func.max(IndicativeBudget.number)).where(IndicativeBudget.person_id == person_id)) or 0
     ) + 1
@@ -465,6 +468,16 @@ def calculate_indicative_budget(
     session.add(budget)
     with because(session, data.reason):
         session.flush()
+        _raise_request(
+            session,
+            actor,
+            person_id=person_id,
+            kind=DecisionType.INDICATIVE_BUDGET_AUTHORISATION,
+            subject_type=INDICATIVE,
+            subject_id=budget.id,
+            amount=budget.annual_amount,
+            summary=f"Authorise indicative budget {number} of {format_gbp(budget.annual_amount)} a year",
+        )
     return _indicative_read(session, budget)
 
 
@@ -481,22 +494,15 @@ def list_indicative_budgets(session: Session, actor: Actor, person_id: int) -> l
     return _indicative_budgets(session, person_id)
 
 
-def authorise_indicative_budget(
-    session: Session, actor: Actor, person_id: int, indicative_budget_id: int, decision: DecisionCreate
-) -> DecisionRead:
-    """Authorise (or refuse) an indicative budget: a CHC service manager or commissioner who did not propose it."""
+def indicative_budget(
+    session: Session, actor: Actor, person_id: int, indicative_budget_id: int
+) -> IndicativeBudgetRead:
+    """One of a person's indicative budgets, with where its authorisation stands."""
     require_person(session, actor, Permission.PERSON_READ, person_id)
     budget = session.get(IndicativeBudget, indicative_budget_id)
     if budget is None or budget.person_id != person_id:
         raise NotFoundError("indicative budget", indicative_budget_id)
-    role = _authoriser_role(actor, budget.proposed_by_id, "indicative budget")
-    _lock_person(session, person_id)
-    if _latest_decision(session, INDICATIVE, budget.id) is not None:
-        raise ValidationFailedError({"outcome": "This indicative budget has already been decided"})
-    row = _record_decision(
-        session, actor, person_id=person_id, subject_type=INDICATIVE, subject_id=budget.id, role=role, decision=decision
-    )
-    return _decision_read(row)
+    return _indicative_read(session, budget)
 
 
 def _authorised_indicative(session: Session, person_id: int) -> IndicativeBudget | None:
@@ -685,7 +691,7 @@ def _new_version(
     variance_explanation: str | None = None,
 ) -> BudgetSheetVersion:
     """Open the next sheet version, refusing if someone else saved a newer one since the editor looked."""
-    _lock_person(session, person_id)
+    lock_person(session, person_id)
     latest = _latest_version(session, person_id)
     current = latest.number if latest else 0
     if expected is not None and expected != current:
@@ -916,7 +922,8 @@ def _dp_annual(final: FinalBudget) -> Money | None:
 
 
 def _final_read(session: Session, final: FinalBudget) -> FinalBudgetRead:
-    decision = _latest_decision(session, FINAL, final.id)
+    decision = latest_decision(session, FINAL, final.id)
+    request = governance.request_for(session, FINAL, final.id)
     return FinalBudgetRead(
         id=final.id,
         number=final.number,
@@ -937,8 +944,9 @@ def _final_read(session: Session, final: FinalBudget) -> FinalBudgetRead:
         proposed_by_name=final.proposed_by_name,
         proposed_at=final.proposed_at,
         reason=final.reason,
-        status=_status(decision),
+        status=_status(decision, request),
         decision=None if decision is None else _decision_read(decision),
+        request=_request_read(session, request),
     )
 
 
@@ -948,7 +956,7 @@ def propose_final_budget(session: Session, actor: Actor, person_id: int, data: F
     errors = data.direct_payment_errors()
     if errors:
         raise ValidationFailedError(errors)
-    _lock_person(session, person_id)
+    lock_person(session, person_id)
     latest = _latest_version(session, person_id)
     if latest is None:
         raise ValidationFailedError({"annual_amount": "Build the budget sheet before proposing a final budget"})
@@ -978,6 +986,17 @@ def propose_final_budget(session: Session, actor: Actor, person_id: int, data: F
     session.add(final)
     with because(session, data.reason):
         session.flush()
+        _raise_request(
+            session,
+            actor,
+            person_id=person_id,
+            kind=DecisionType.FINAL_BUDGET_AUTHORISATION,
+            subject_type=FINAL,
+            subject_id=final.id,
+            amount=final.annual_amount,
+            summary=f"Authorise final budget {number} of {format_gbp(final.annual_amount)} a year "
+            f"from {final.effective_from:%d %B %Y} (budget sheet version {final.sheet_version})",
+        )
     return _final_read(session, final)
 
 
@@ -1062,32 +1081,13 @@ def final_budget_problems(session: Session, final: FinalBudget) -> dict[str, str
     return {field: " ".join(messages) for field, messages in problems.items()}
 
 
-def authorise_final_budget(
-    session: Session, actor: Actor, person_id: int, final_budget_id: int, decision: DecisionCreate
-) -> DecisionRead:
-    """Authorise (or refuse) a final budget; authorising makes the direct-payment schedule for the budget year.
-
-    Refused with the reasons, and nothing saved, if the sheet costs more than the final budget, misses the full
-    cost of a service, or the direct payment would not cover its lines (Annex D 8.3.3).
-    """
+def final_budget(session: Session, actor: Actor, person_id: int, final_budget_id: int) -> FinalBudgetRead:
+    """One of a person's final budgets, with where its authorisation stands."""
     require_person(session, actor, Permission.PERSON_READ, person_id)
     final = session.get(FinalBudget, final_budget_id)
     if final is None or final.person_id != person_id:
         raise NotFoundError("final budget", final_budget_id)
-    role = _authoriser_role(actor, final.proposed_by_id, "final budget")
-    _lock_person(session, person_id)
-    if _latest_decision(session, FINAL, final.id) is not None:
-        raise ValidationFailedError({"outcome": "This final budget has already been decided"})
-    if decision.outcome == "authorised":
-        problems = final_budget_problems(session, final)
-        if problems:
-            raise ValidationFailedError(problems)
-    row = _record_decision(
-        session, actor, person_id=person_id, subject_type=FINAL, subject_id=final.id, role=role, decision=decision
-    )
-    if decision.outcome == "authorised":
-        _make_schedule(session, final, decided_on=row.decided_at.date())
-    return _decision_read(row)
+    return _final_read(session, final)
 
 
 def _list_final(session: Session, person_id: int) -> list[FinalBudgetRead]:
@@ -1106,7 +1106,7 @@ def list_final_budgets(session: Session, actor: Actor, person_id: int) -> list[F
 # --- payment schedules --------------------------------------------------------------------------------------------
 
 
-def _make_schedule(session: Session, final: FinalBudget, *, decided_on: dt.date) -> PaymentSchedule | None:
+def make_schedule(session: Session, final: FinalBudget, *, decided_on: dt.date) -> PaymentSchedule | None:
     """The direct-payment schedule for the rest of the budget year, replacing the previous one from its start.
 
     A reduction takes effect no earlier than the previous budget's notice period after the decision; until then
@@ -1222,13 +1222,13 @@ def _stage(overview: BudgetOverview) -> str:
     final = overview.current_final
     if final is not None and final.status == "authorised":
         return "Final budget authorised"
-    if final is not None and final.status == "awaiting authorisation":
-        return "Final budget awaiting authorisation"
+    if final is not None and final.status.startswith("awaiting"):
+        return f"Final budget {final.status}"
     indicative = overview.current_indicative
     if indicative is not None and indicative.status == "authorised":
         return "Indicative budget authorised: planning the budget sheet"
-    if indicative is not None and indicative.status == "awaiting authorisation":
-        return "Indicative budget awaiting authorisation"
+    if indicative is not None and indicative.status.startswith("awaiting"):
+        return f"Indicative budget {indicative.status}"
     if overview.assessments:
         return "Assessment of need recorded"
     return "Not started"
@@ -1255,8 +1255,6 @@ __all__ = [
     "add_assessment_item",
     "add_line",
     "add_rate_card",
-    "authorise_final_budget",
-    "authorise_indicative_budget",
     "budget_overview",
     "calculate_indicative_budget",
     "change_line",
@@ -1272,8 +1270,20 @@ __all__ = [
 ]
 
 
-def budget_permissions(session: Session, actor: Actor, person_id: int) -> tuple[bool, bool]:
-    """(may edit this person's budget, may authorise budgets) for showing the right forms; services still check."""
+def budget_permissions(session: Session, actor: Actor, person_id: int) -> tuple[bool, frozenset[int]]:
+    """(may edit this person's budget, the budget decision requests the actor may decide now) for showing forms.
+
+    Only the forms the actor may use are shown; the services check again on every change.
+    """
     person = require_person(session, actor, Permission.PERSON_READ, person_id)
     can_edit = decide(actor, Permission.BUDGET_EDIT, relationship(session, actor, person)).allowed
-    return can_edit, any(role in actor.roles for role in AUTHORISERS)
+    framework, _version = governance.framework_in_force(session)
+    open_requests = session.scalars(
+        select(DecisionRequest).where(
+            DecisionRequest.person_id == person_id,
+            DecisionRequest.subject_type.in_((INDICATIVE, FINAL)),
+            DecisionRequest.status == "open",
+        )
+    )
+    decidable = frozenset(r.id for r in open_requests if governance.why_not_decider(framework, r, actor) is None)
+    return can_edit, decidable

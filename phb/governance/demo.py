@@ -25,7 +25,7 @@ from phb.people.models import Person
 
 ORDER = 50
 
-MARGARET, JAMES, LEON = "9990000018", "9990000026", "9990000069"
+MARGARET, JAMES, LEON, AISHA = "9990000018", "9990000026", "9990000069", "9990000034"
 SWIMMING = "Swimming alone at the local pool, twice a week, paid from the budget"
 
 
@@ -60,7 +60,6 @@ REQUESTS = (
     DemoRequest(
         JAMES, "casey", DecisionType.FLEXIBLE_BUDGET_SPEND, "A ceiling track hoist", "equipment", item_amount="4000.00"
     ),
-    DemoRequest(JAMES, "sam", DecisionType.FINAL_BUDGET_AUTHORISATION, "Final budget for 2026-27", amount="120000.00"),
     DemoRequest(
         JAMES,
         "sam",
@@ -75,7 +74,7 @@ REQUESTS = (
 
 
 def load(session: Session, staff: dict[str, User], people: dict[str, Person]) -> None:
-    """Raise the demo requests, half-complete Margaret's sign-off checklist, refer Leon's case to a panel."""
+    """Raise the demo requests, half-complete Aisha's sign-off checklist, refer Leon's case to a panel."""
     actors = {name: actor_for(session, user) for name, user in staff.items()}
     for demo in REQUESTS:
         person = people[demo.nhs_number]
@@ -98,10 +97,10 @@ def load(session: Session, staff: dict[str, User], people: dict[str, Person]) ->
             item_amount=gbp(demo.item_amount) if demo.item_amount else None,
             unusual=demo.unusual,
         )
-    margaret = people[MARGARET]
-    if not services.checklist_status(session, margaret.id):
+    aisha = people[AISHA]  # her final budget awaits authorisation: the checklist shows what still blocks it
+    if not services.checklist_status(session, aisha.id):
         half = {item.key: (ItemStatus.MET, "In the plan") for item in CHECKLIST[:9]}
-        services.record_checklist(session, actors["casey"], margaret.id, half)
+        services.record_checklist(session, actors["casey"], aisha.id, half)
     _panel(session, actors, people[LEON])
 
 

@@ -39,7 +39,7 @@ from phb.governance.schemas import (
     PanelMeetingCreate,
     ReferralRead,
 )
-from phb.governance.services import add_step, framework_in_force, lock_request, record_outcome, require_checklist
+from phb.governance.services import add_step, framework_in_force, lock_request, record_outcome, require_approvable
 from phb.people.models import Person
 
 
@@ -207,7 +207,7 @@ def meeting_detail(session: Session, actor: Actor, meeting_id: int) -> MeetingDe
         select(User.id, User.display_name, UserRole.role)
         .join(UserRole, UserRole.user_id == User.id)
         .order_by(User.display_name)
-    ).tuples()
+    )
     candidates: dict[int, str] = {}
     tellers: dict[int, str] = {}
     for user_id, name, role in staff:
@@ -258,7 +258,7 @@ def panel_decide(  # noqa: C901 - each refusal is one plain check, in the order 
     if errors:
         raise ValidationFailedError(errors)
     if data.outcome is not Outcome.REFUSED:
-        require_checklist(session, request)
+        require_approvable(session, request)
     with because(session, data.reasons):
         outcome = record_outcome(
             session,

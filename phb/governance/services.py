@@ -69,6 +69,7 @@ from phb.governance.schemas import (
     RequestSummary,
     StepRead,
 )
+from phb.governance.subjects import subject
 from phb.people.models import Person
 
 DEFAULT_FRAMEWORK_PATH = Path(__file__).with_name("framework.toml")
@@ -390,15 +391,13 @@ def _summaries(session: Session, requests: list[DecisionRequest]) -> list[Reques
     person_ids = {r.person_id for r in requests}
     user_ids = {r.proposed_by_id for r in requests}
     names = {p.id: p.full_name for p in session.scalars(select(Person).where(Person.id.in_(person_ids)))}
-    users = dict(session.execute(select(User.id, User.display_name).where(User.id.in_(user_ids))).tuples().all())
+    users = dict(session.execute(select(User.id, User.display_name).where(User.id.in_(user_ids))).all())
     outcomes = dict(
         session.execute(
             select(DecisionOutcome.request_id, DecisionOutcome.outcome).where(
                 DecisionOutcome.request_id.in_([r.id for r in requests])
             )
-        )
-        .tuples()
-        .all()
+        ).all()
     )
     now = utcnow()
     rows = []
@@ -451,7 +450,7 @@ def similar_decisions(session: Session, request: DecisionRequest, *, limit: int 
         select(LocalPrinciple, DecisionOutcome)
         .join(DecisionOutcome, DecisionOutcome.id == LocalPrinciple.outcome_id)
         .where(LocalPrinciple.decision_type == request.decision_type, DecisionOutcome.request_id != request.id)
-    ).tuples()
+    )
     found = []
     for principle, outcome in rows:
         theirs = frozenset(principle.keywords.split())
@@ -573,6 +572,24 @@ def _validate_decision(data: DecisionInput) -> None:
         raise ValidationFailedError(errors)
 
 
+def require_approvable(session: Session, request: DecisionRequest) -> None:
+    """Refuse to approve while the sign-off checklist has gaps or the record decided about says it cannot be.
+
+    The record's own objections (e.g. a final budget whose sheet costs more than the budget) come from its
+    package, through :mod:`phb.governance.subjects`; nothing is saved and each reason names its field.
+    """
+    problems: dict[str, str] = {}
+    try:
+        require_checklist(session, request)
+    except ValidationFailedError as exc:
+        problems |= exc.errors
+    handler = subject(request.subject_type)
+    if handler is not None and request.subject_id is not None:
+        problems |= handler.blockers(session, request.subject_id)
+    if problems:
+        raise ValidationFailedError(problems)  # every reason at once, so one visit can fix them all
+
+
 def require_checklist(session: Session, request: DecisionRequest) -> None:
     """Refuse to approve a sign-off while the person's sign-off checklist has items missing."""
     kind = DecisionType(request.decision_type)
@@ -647,6 +664,9 @@ def record_outcome(
     request.status = "decided"
     request.decided_at = now
     session.flush()
+    handler = subject(request.subject_type)
+    if handler is not None:
+        handler.decided(session, record)  # e.g. an authorised final budget gets its payment schedule
     from phb.governance.appeals.services import issue_notice  # noqa: PLC0415 - appeals imports governance
 
     issue_notice(session, record.id)  # the person's decision notice (docs/appeals.md)
@@ -679,7 +699,7 @@ def decide(session: Session, actor: Actor, request_id: int, data: DecisionInput)
     kind = DecisionType(request.decision_type)
     with because(session, data.reasons):
         if data.action in {Action.APPROVE, Action.APPROVE_WITH_CONDITIONS}:
-            require_checklist(session, request)
+            require_approvable(session, request)
             outcome = Outcome.APPROVED if data.action is Action.APPROVE else Outcome.APPROVED_WITH_CONDITIONS
             reasons = (
                 data.reasons
@@ -815,6 +835,19 @@ def person_decisions(
         .order_by(DecisionOutcome.decided_at.desc(), DecisionOutcome.id.desc())
     )
     return person, _summaries(session, requests), [_outcome_read(session, o) for o in outcomes]
+
+
+def request_for(session: Session, subject_type: str, subject_id: int) -> DecisionRequest | None:
+    """The newest request about a record another package raised (None: none raised).
+
+    Callers check permissions themselves, as for :func:`outcome_for`.
+    """
+    return session.scalars(
+        select(DecisionRequest)
+        .where(DecisionRequest.subject_type == subject_type, DecisionRequest.subject_id == subject_id)
+        .order_by(DecisionRequest.raised_at.desc(), DecisionRequest.id.desc())
+        .limit(1)
+    ).first()
 
 
 def outcome_for(session: Session, subject_type: str, subject_id: int) -> DecisionOutcome | None:

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from jinja2_fragments.litestar import HTMXBlockTemplate
-from litestar import Request
+from litestar import MediaType, Request
 from litestar.response import Redirect, Response, Template
 
 from phb.access.rules import Actor
@@ -79,8 +79,17 @@ def render(
             context=full_context,
             status_code=status_code,
             headers=headers,
+            media_type=MediaType.HTML,
         )
-    return Template(template_name=template, context=full_context, status_code=status_code, headers=headers)
+    # Always HTML: a handler annotated ``-> Any`` would otherwise send its default, JSON, and a browser without
+    # JavaScript would show a failed form's page as text.
+    return Template(
+        template_name=template,
+        context=full_context,
+        status_code=status_code,
+        headers=headers,
+        media_type=MediaType.HTML,
+    )
 
 
 def redirect(request: Request[Any, Any, Any], url: str) -> Response[Any]:

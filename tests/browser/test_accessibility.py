@@ -167,6 +167,11 @@ def assert_no_violations(page: Any, url: str) -> None:
     results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})
     violations = results.response["violations"]
     assert not violations, f"{url}:\n" + results.generate_report()
+    # An empty field must start empty: Python's None rendered as the word "None" would be saved as someone's words.
+    none_fields = page.evaluate(
+        "() => [...document.querySelectorAll('textarea, input')].filter(e => e.value === 'None').map(e => e.name)"
+    )
+    assert not none_fields, f"{url}: fields prefilled with 'None': {none_fields}"
 
 
 def test_the_walker_finds_the_pages_we_know_about():

@@ -295,3 +295,27 @@ def test_screenshots_of_the_persons_budget_page(open_page: Any, live_server: Any
         page.screenshot(path=str(path), full_page=True)
         assert path.exists()
         assert path.stat().st_size > 0
+
+
+# -- (e) a service manager authorises a budget through the governance framework --------------------------------------
+
+ELSIE = "9990000050"
+
+
+def test_service_manager_authorises_an_indicative_budget_by_keyboard_alone(open_page: Any, live_server: Any) -> None:
+    page = open_page("sam", keyboard=True)
+    page.goto(f"{live_server}/people/{person_account_id(ELSIE)}/budget")
+    assert "Awaiting a decision at level 2." in page.locator("#inddec_request").inner_text()
+    form = "form[action$='/decision']"
+    tab_to(page, f"{form} input[name=inddec_outcome][value=authorised]")
+    page.keyboard.press("Space")
+    tab_to(page, f"{form} button[type=submit]")
+    page.keyboard.press("Enter")  # no reasons: the error summary takes focus and names the field
+    page.locator(".nhsuk-error-summary").wait_for()
+    page.wait_for_function("() => !!document.activeElement?.closest('.nhsuk-error-summary')")
+    assert "reasons" in page.locator(".nhsuk-error-summary").inner_text().lower()
+    type_into(page, f"{form} textarea[name=inddec_reasons]", "Matches the assessed needs")
+    tab_to(page, f"{form} button[type=submit]")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "Authorised by Sam Okoro" in page.locator("#indicative").locator("xpath=..").inner_text()

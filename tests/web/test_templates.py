@@ -290,3 +290,10 @@ def test_htmx_config_is_valid_json_and_csp_safe(env: Environment) -> None:
     assert config["allowEval"] is False
     assert config["historyCacheSize"] == 0
     assert {"code": "409|422", "swap": True} in config["responseHandling"]
+
+
+def test_fields_with_no_value_start_empty_not_with_the_word_none(env: Environment) -> None:
+    html = env.from_string(FORM_PAGE).render(errors={}, value=None, csrf_token="token-123")
+    assert re.search(r'<textarea[^>]*name="notes"[^>]*></textarea>', html)
+    assert 'value="None"' not in html
+    assert ">None</textarea>" not in html

@@ -14,7 +14,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from sqlalchemy.orm import Session
 
 from phb.access.rules import Actor
-from phb.budgets import services
+from phb.budgets import decisions, services
 from phb.budgets.rules import ManagementOption
 from phb.budgets.schemas import (
     AssessmentCreate,
@@ -22,7 +22,6 @@ from phb.budgets.schemas import (
     AssessmentRead,
     BudgetOverview,
     DecisionCreate,
-    DecisionRead,
     FinalBudgetCreate,
     FinalBudgetRead,
     IndicativeBudgetRead,
@@ -130,9 +129,12 @@ class BudgetApi(Controller):
     @post("/indicative/{indicative_id:int}/decision", status_code=HTTP_201_CREATED, sync_to_thread=True)
     def decide_indicative(
         self, actor: Actor, db_session: Session, person_id: int, indicative_id: int, data: DecisionCreate
-    ) -> DecisionRead:
-        """Authorise or refuse (CHC service manager or commissioner, not the proposer; else 403)."""
-        return services.authorise_indicative_budget(db_session, actor, person_id, indicative_id, data)
+    ) -> IndicativeBudgetRead:
+        """Decide the budget's governance request: only a role at its level, never the proposer (else 403).
+
+        Returns the budget with its status and decision; a refusal needs ``alternatives`` as well as reasons.
+        """
+        return decisions.authorise_indicative_budget(db_session, actor, person_id, indicative_id, data)
 
     # budget sheet
 
@@ -221,9 +223,13 @@ class BudgetApi(Controller):
     @post("/final/{final_id:int}/decision", status_code=HTTP_201_CREATED, sync_to_thread=True)
     def decide_final(
         self, actor: Actor, db_session: Session, person_id: int, final_id: int, data: DecisionCreate
-    ) -> DecisionRead:
-        """Authorise or refuse a final budget; 422 with every reason if it cannot be authorised."""
-        return services.authorise_final_budget(db_session, actor, person_id, final_id, data)
+    ) -> FinalBudgetRead:
+        """Decide the final budget's governance request; 422 with every reason if it cannot be authorised.
+
+        Under two-person sign-off the first approval returns status "awaiting second approval"; a different
+        decision-maker at the same level completes it.
+        """
+        return decisions.authorise_final_budget(db_session, actor, person_id, final_id, data)
 
     @get("/schedule", sync_to_thread=True)
     def schedules(self, actor: Actor, db_session: Session, person_id: int) -> list[PaymentScheduleRead]:

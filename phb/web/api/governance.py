@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import datetime as dt
 
-from litestar import Controller, get, post
+from litestar import Controller, get, post, put
 from litestar.status_codes import HTTP_201_CREATED
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from phb.access.rules import Actor
 from phb.governance import services
-from phb.governance.rules import matrix_rows
-from phb.governance.schemas import DecisionInput, DecisionRequestCreate, OutcomeRead, RequestDetail, RequestSummary
+from phb.governance.rules import ItemStatus, matrix_rows
+from phb.governance.schemas import (
+    ChecklistEntry,
+    DecisionInput,
+    DecisionRequestCreate,
+    OutcomeRead,
+    RequestDetail,
+    RequestSummary,
+)
 from phb.web.security import require_staff
 
 
@@ -50,6 +57,19 @@ class PersonDecisions(BaseModel):
     outcomes: list[OutcomeRead]
 
 
+class ChecklistItemWrite(BaseModel):
+    """How one sign-off checklist item stands, and the evidence (where in the plan; why it does not apply)."""
+
+    status: ItemStatus
+    evidence: str | None = Field(default=None, max_length=4000)
+
+
+class ChecklistWrite(BaseModel):
+    """Checklist items to record, by key (``plan_health_needs_outcomes``...); items left out are unchanged."""
+
+    items: dict[str, ChecklistItemWrite]
+
+
 class DecisionsApi(Controller):
     """Decision requests: raise, queue, read, decide."""
 
@@ -72,6 +92,20 @@ class DecisionsApi(Controller):
         """Approve, approve with conditions, refuse, escalate or refer to a panel; 403/409/422 say exactly why not."""
         services.decide(db_session, actor, request_id, data)
         return services.request_detail(db_session, actor, request_id)
+
+    @get("/people/{person_id:int}/decisions/checklist", sync_to_thread=True)
+    def checklist(self, actor: Actor, db_session: Session, person_id: int) -> list[ChecklistEntry]:
+        """The person's sign-off checklist (Annex D 8.3.2 and 8.3.3), item by item, with who recorded each."""
+        return services.checklist(db_session, actor, person_id)
+
+    @put("/people/{person_id:int}/decisions/checklist", sync_to_thread=True)
+    def record_checklist(
+        self, actor: Actor, db_session: Session, person_id: int, data: ChecklistWrite
+    ) -> list[ChecklistEntry]:
+        """Record checklist items; an unknown key, or not applicable without a reason, is a 422 naming the item."""
+        entries = {key: (item.status, item.evidence) for key, item in data.items.items()}
+        services.record_checklist(db_session, actor, person_id, entries)
+        return services.checklist(db_session, actor, person_id)
 
     @get("/people/{person_id:int}/decisions", sync_to_thread=True)
     def person(self, actor: Actor, db_session: Session, person_id: int) -> PersonDecisions:

@@ -20,7 +20,7 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from phb.access.rules import Actor
-from phb.budgets import exports, services
+from phb.budgets import decisions, exports, services
 from phb.budgets.rules import (
     RATE_KEYS,
     RATE_LABELS,
@@ -78,7 +78,7 @@ def _page(
 ) -> Template:
     """The budget page (or its sheet region for htmx), with any form's input and errors kept."""
     overview = services.budget_overview(db_session, actor, person_id)
-    can_edit, can_authorise = services.budget_permissions(db_session, actor, person_id)
+    can_edit, decidable = services.budget_permissions(db_session, actor, person_id)
     person = people.person_detail(db_session, actor, person_id)
     editing_line = next((line for line in overview.sheet.lines if line.id == editing), None)
     forms = forms or {}
@@ -95,7 +95,7 @@ def _page(
         "sheet": overview.sheet,
         "payments_due": services.payments_due(overview.schedules),
         "can_edit": can_edit,
-        "can_authorise": can_authorise,
+        "decidable": decidable,
         "actor_id": actor.user_id,
         "choices": CHOICES,
         "forms": forms,
@@ -250,7 +250,7 @@ class BudgetPages(Controller):
         """Authorise or refuse the indicative budget."""
 
         def act(parsed: DecisionCreate) -> None:
-            services.authorise_indicative_budget(db_session, actor, person_id, indicative_id, parsed)
+            decisions.authorise_indicative_budget(db_session, actor, person_id, indicative_id, parsed)
 
         return _attempt(
             request,
@@ -392,7 +392,7 @@ class BudgetPages(Controller):
         """Authorise or refuse the final budget; a refusal by the rules lists every reason."""
 
         def act(parsed: DecisionCreate) -> None:
-            services.authorise_final_budget(db_session, actor, person_id, final_id, parsed)
+            decisions.authorise_final_budget(db_session, actor, person_id, final_id, parsed)
 
         return _attempt(
             request,

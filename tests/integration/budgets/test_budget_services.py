@@ -9,7 +9,7 @@ from freezegun import freeze_time
 from sqlalchemy import func, select
 
 from phb.accounts.rules import Role
-from phb.budgets import services
+from phb.budgets import decisions, services
 from phb.budgets.models import BudgetSheetLine
 from phb.budgets.rules import Category, Frequency, ManagementOption, PaymentFrequency, Recipient
 from phb.budgets.schemas import (
@@ -24,7 +24,7 @@ from phb.budgets.schemas import (
 from phb.errors import ConflictError, ForbiddenError
 from phb.money import gbp
 from tests.factories import actor, make_person, make_user
-from tests.factories_budgets import make_rate_card
+from tests.factories_budgets import authorise_final, make_rate_card
 
 
 def line(description, category, unit, quantity, frequency, option="direct_payment"):
@@ -60,10 +60,14 @@ def authorised_indicative(db, casey, sam, person_id):
     indicative = services.calculate_indicative_budget(
         db, casey, person_id, IndicativeCalculate(assessment_id=assessment.id, priced_on=dt.date(2026, 4, 1))
     )
-    services.authorise_indicative_budget(
+    decisions.authorise_indicative_budget(
         db, sam, person_id, indicative.id, DecisionCreate(outcome="authorised", reasons="ok")
     )
     return indicative
+
+
+def make_lee(db):
+    return actor(db, make_user(db, "lee", Role.CHC_SERVICE_MANAGER))
 
 
 def final_budget(amount, monthly, effective_from, first_payment, notice=28):
@@ -122,7 +126,7 @@ def test_an_editor_who_saw_an_old_version_gets_a_conflict(db, people):
         services.add_line(db, casey, person_id, stale)
 
 
-def test_authorising_needs_the_role_and_someone_other_than_the_proposer(db, people):
+def test_authorising_needs_the_role_at_the_routed_level_and_someone_other_than_the_proposer(db, people):
     casey, sam, person_id = people
     assessment = services.record_assessment(
         db,
@@ -136,18 +140,22 @@ def test_authorising_needs_the_role_and_someone_other_than_the_proposer(db, peop
     indicative = services.calculate_indicative_budget(
         db, sam, person_id, IndicativeCalculate(assessment_id=assessment.id)
     )
-    with pytest.raises(ForbiddenError, match="separation of duties"):
-        services.authorise_indicative_budget(
+    assert indicative.status == "awaiting authorisation"
+    assert indicative.request is not None
+    assert indicative.request.level == 2
+    with pytest.raises(ForbiddenError, match="You proposed this request, so someone else must decide it"):
+        decisions.authorise_indicative_budget(
             db, sam, person_id, indicative.id, DecisionCreate(outcome="authorised", reasons="x")
         )
-    with pytest.raises(ForbiddenError, match="service manager or commissioner"):
-        services.authorise_indicative_budget(
+    with pytest.raises(ForbiddenError, match="at level 2 is decided by a CHC service manager; you are a case manager"):
+        decisions.authorise_indicative_budget(
             db, casey, person_id, indicative.id, DecisionCreate(outcome="authorised", reasons="x")
         )
 
 
 def test_a_mid_year_reduction_starts_after_the_notice_period(db, people):
     casey, sam, person_id = people
+    lee = make_lee(db)
     authorised_indicative(db, casey, sam, person_id)
     services.add_line(db, casey, person_id, line("PA weekdays", "personal_assistant_wages", "13.50", "20", "weekly"))
     services.add_line(db, casey, person_id, line("On-costs", "employer_costs", "1759.82", "1", "annual"))
@@ -156,9 +164,7 @@ def test_a_mid_year_reduction_starts_after_the_notice_period(db, people):
         first = services.propose_final_budget(
             db, casey, person_id, final_budget("16100.00", "1335.00", dt.date(2026, 4, 1), dt.date(2026, 4, 1))
         )
-        services.authorise_final_budget(
-            db, sam, person_id, first.id, DecisionCreate(outcome="authorised", reasons="ok")
-        )
+        authorise_final(db, casey, (sam, lee), person_id, first.id)
     schedules = services.payment_schedules(db, casey, person_id)
     assert schedules[0].total == gbp("16020.00")
     assert len(schedules[0].payments) == 12
@@ -175,9 +181,7 @@ def test_a_mid_year_reduction_starts_after_the_notice_period(db, people):
         reduced = services.propose_final_budget(
             db, casey, person_id, final_budget("16000.00", "1100.00", dt.date(2026, 10, 1), dt.date(2026, 10, 1))
         )
-        services.authorise_final_budget(
-            db, sam, person_id, reduced.id, DecisionCreate(outcome="authorised", reasons="ok")
-        )
+        authorise_final(db, casey, (sam, lee), person_id, reduced.id)
     schedules = services.payment_schedules(db, casey, person_id)
     newest = schedules[0]
     assert newest.starts_on == dt.date(2026, 10, 18)  # 20 September + 28 days

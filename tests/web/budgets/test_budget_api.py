@@ -4,6 +4,7 @@ from sqlalchemy import func, select
 
 from phb.accounts.rules import Role
 from phb.budgets.models import BudgetSheetLine, BudgetSheetVersion, RateCard
+from phb.governance.rules import CHECKLIST_KEYS
 from tests.factories import make_person, make_user
 from tests.factories_budgets import (
     DIRECT_PAYMENT_LINES,
@@ -36,9 +37,10 @@ def as_user(client, username):
     client.headers["X-CSRF-Token"] = csrf(client)
 
 
-def test_worked_example_through_the_api(client, db):
+def test_worked_example_through_the_api(client, db):  # noqa: PLR0915 - one journey, told in order
     casey = make_user(db, "casey", Role.CASE_MANAGER)
-    make_user(db, "cora", Role.CHC_COMMISSIONER)
+    make_user(db, "sam", Role.CHC_SERVICE_MANAGER)
+    make_user(db, "lee", Role.CHC_SERVICE_MANAGER)
     make_user(db, "admin", Role.ADMINISTRATOR)
     person = make_person(db, "James", "Whitfield", case_manager=casey)
     api = f"/api/v1/people/{person.id}/budget"
@@ -61,12 +63,17 @@ def test_worked_example_through_the_api(client, db):
         "14 h/week personal assistant at £13.50 = £189.00 a week, £9,855.00 a year"
     )
     assert indicative["status"] == "awaiting authorisation"
+    assert indicative["request"]["level"] == 2  # £39,896.34 is within level 2's limit; level 1 does not take it
 
-    as_user(client, "cora")
-    decision = client.post(
+    as_user(client, "sam")
+    decided = client.post(
         f"{api}/indicative/{indicative['id']}/decision", json={"outcome": "authorised", "reasons": "Agreed"}
     ).json()
-    assert (decision["decided_by_role"], decision["outcome"]) == ("chc_commissioner", "authorised")
+    assert decided["status"] == "authorised"
+    assert (decided["decision"]["decided_by_role"], decided["decision"]["outcome"]) == (
+        "chc_service_manager",
+        "authorised",
+    )
 
     as_user(client, "casey")
     sheet = client.post(f"{api}/sheet/from-indicative?management_option=direct_payment&sheet_version=0").json()
@@ -98,9 +105,22 @@ def test_worked_example_through_the_api(client, db):
     assert final.status_code == 201
     assert final.json()["dp_annual"] == "18146.40"
 
-    as_user(client, "cora")
+    as_user(client, "sam")
+    blocked = client.post(f"{api}/final/{final.json()['id']}/decision", json={"outcome": "authorised", "reasons": "OK"})
+    assert blocked.status_code == 422
+    assert "sign-off checklist is complete. 18 items are missing" in blocked.json()["errors"]["checklist"]
+    as_user(client, "casey")
+    items = {key: {"status": "met", "evidence": "Care plan section 2"} for key in CHECKLIST_KEYS}
+    recorded = client.put(f"/api/v1/people/{person.id}/decisions/checklist", json={"items": items})
+    assert recorded.status_code == 200
+    assert {entry["status"] for entry in recorded.json()} == {"met"}
+    as_user(client, "sam")
+    first = client.post(f"{api}/final/{final.json()['id']}/decision", json={"outcome": "authorised", "reasons": "OK"})
+    assert (first.status_code, first.json()["status"]) == (201, "awaiting second approval")
+    assert client.get(f"{api}/schedule").json() == []
+    as_user(client, "lee")
     decided = client.post(f"{api}/final/{final.json()['id']}/decision", json={"outcome": "authorised", "reasons": "OK"})
-    assert decided.status_code == 201
+    assert (decided.status_code, decided.json()["status"]) == (201, "authorised")
     schedule = client.get(f"{api}/schedule").json()[0]
     assert schedule["total"] == "18146.40"
     assert [p["amount"] for p in schedule["payments"]] == [MONTHLY_PAYMENT] * 12
@@ -209,6 +229,7 @@ def test_case_manager_outside_the_caseload_gets_404_and_direct_payments_officer_
 
 def test_authoriser_must_hold_the_role_and_not_be_the_proposer(client, db):
     make_user(db, "sam", Role.CHC_SERVICE_MANAGER)
+    make_user(db, "sally", Role.CHC_SERVICE_MANAGER)
     make_user(db, "cora", Role.CHC_COMMISSIONER)
     person = make_person(db)
     make_rate_card(db)
@@ -218,11 +239,25 @@ def test_authoriser_must_hold_the_role_and_not_be_the_proposer(client, db):
     indicative = client.post(f"{api}/indicative", json={"assessment_id": assessment["id"]}).json()
     own = client.post(f"{api}/indicative/{indicative['id']}/decision", json={"outcome": "authorised", "reasons": "x"})
     assert own.status_code == 403
-    assert "separation of duties" in own.json()["detail"]
-    as_user(client, "cora")
+    assert "nobody authorises their own proposal" in own.json()["detail"]
+    as_user(client, "cora")  # a commissioner decides at level 4; this budget is a level-2 decision
+    wrong_level = client.post(
+        f"{api}/indicative/{indicative['id']}/decision", json={"outcome": "authorised", "reasons": "x"}
+    )
+    assert wrong_level.status_code == 403
+    assert "at level 2 is decided by a CHC service manager" in wrong_level.json()["detail"]
+    as_user(client, "sally")
     missing_reasons = client.post(f"{api}/indicative/{indicative['id']}/decision", json={"outcome": "authorised"})
     assert missing_reasons.status_code == 400
-    ok = client.post(f"{api}/indicative/{indicative['id']}/decision", json={"outcome": "refused", "reasons": "Recheck"})
+    no_alternatives = client.post(
+        f"{api}/indicative/{indicative['id']}/decision", json={"outcome": "refused", "reasons": "Recheck"}
+    )
+    assert no_alternatives.status_code == 422
+    assert "other ways to meet" in no_alternatives.json()["errors"]["alternatives"]
+    ok = client.post(
+        f"{api}/indicative/{indicative['id']}/decision",
+        json={"outcome": "refused", "reasons": "Recheck", "alternatives": "A fresh assessment with the OT"},
+    )
     assert ok.status_code == 201
     assert client.get(f"{api}/indicative").json()[0]["status"] == "refused"
 

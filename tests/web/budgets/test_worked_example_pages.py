@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from phb.accounts.rules import Role
 from phb.budgets.models import Assessment, BudgetSheetLine
+from phb.governance.rules import CHECKLIST
 from tests.factories import make_person, make_user
 from tests.factories_budgets import INSURANCE_LINE, MONTHLY_PAYMENT, NEEDS, RATE_CARD_FORM
 from tests.web.helpers import csrf, login, post_form
@@ -39,6 +40,7 @@ def line_id(db, person_id, description):
 def test_worked_example_from_rate_card_to_payment_schedule(client, db):  # noqa: PLR0915 - one journey, told in order
     casey = make_user(db, "casey", Role.CASE_MANAGER)
     make_user(db, "sam", Role.CHC_SERVICE_MANAGER)
+    make_user(db, "lee", Role.CHC_SERVICE_MANAGER)
     make_user(db, "admin", Role.ADMINISTRATOR)
     person = make_person(db, "James", "Whitfield", case_manager=casey)
     budget = f"/people/{person.id}/budget"
@@ -130,12 +132,19 @@ def test_worked_example_from_rate_card_to_payment_schedule(client, db):  # noqa:
         client, f"{budget}/final/{final_id}/decision", {"findec_outcome": "authorised", "findec_reasons": "OK"}
     )
     assert refused.status_code == 422
+    assert refused.headers["content-type"].startswith("text/html")  # a browser without JavaScript shows the page
     words = text_of(refused.text)
     assert "This final budget cannot be authorised" in words
     assert "no insurance line" in words
+    assert "until the sign-off checklist is complete. 18 items are missing" in words
+    assert f'href="/people/{person.id}/decisions/checklist"' in refused.text
 
-    # The case manager adds the insurance (without JavaScript), explains the difference and proposes again.
+    # The case manager completes the sign-off checklist, adds the insurance (without JavaScript), explains the
+    # difference and proposes again.
     sign_in_as(client, "casey")
+    checklist = {item.key: "met" for item in CHECKLIST}
+    done = post_form(client, f"/people/{person.id}/decisions/checklist", checklist, follow_redirects=False)
+    assert done.status_code == 303
     added = post_form(client, f"{budget}/sheet/lines", {**INSURANCE_LINE, "sheet_version": "2"}, follow_redirects=False)
     assert added.status_code == 303
     page = post_form(
@@ -155,12 +164,17 @@ def test_worked_example_from_rate_card_to_payment_schedule(client, db):  # noqa:
         == 403
     )  # a case manager cannot authorise
 
+    # Final budgets need two people at level 2: Sam approves first, then Lee confirms.
+    decision = {"findec_outcome": "authorised", "findec_reasons": "Meets assessed needs; full cost covered"}
     sign_in_as(client, "sam")
-    page = post_form(
-        client,
-        f"{budget}/final/{_final_id(db, person.id)}/decision",
-        {"findec_outcome": "authorised", "findec_reasons": "Meets assessed needs; full cost covered"},
-    )
+    page = post_form(client, f"{budget}/final/{_final_id(db, person.id)}/decision", decision)
+    assert page.status_code == 200
+    words = text_of(page.text)
+    assert "Awaiting second approval" in words
+    assert "First approval given by Sam: a second decision-maker at this level must confirm it." in words
+    assert 'name="findec_outcome"' not in page.text  # Sam cannot give the second approval too
+    sign_in_as(client, "lee")
+    page = post_form(client, f"{budget}/final/{_final_id(db, person.id)}/decision", decision)
     assert page.status_code == 200
     words = text_of(page.text)
     assert "Final budget authorised" in words

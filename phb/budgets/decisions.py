@@ -1,0 +1,133 @@
+"""Authorising indicative and final budgets, through the governance framework.
+
+Proposing a budget raises a governance decision request about it (:func:`phb.budgets.services.
+calculate_indicative_budget`, :func:`~phb.budgets.services.propose_final_budget`), and the router puts it at the
+lowest level whose delegated limit covers the annual amount and whose risk tolerance covers the person's residual
+risk. Whoever then decides it (on the budget page through :func:`authorise_indicative_budget` and
+:func:`authorise_final_budget`, from a decision queue, at a risk enablement panel, or on review after an appeal),
+governance checks the decider's role at that level, separation of duties, the two-person rule and the sign-off
+checklist, asks :data:`SUBJECTS` what still blocks approval, and hands the outcome back here to be recorded as the
+budget's decision. An authorised final budget gets its direct-payment schedule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from sqlalchemy.orm import Session
+
+from phb.access.rules import Actor
+from phb.budgets import services
+from phb.budgets.models import BudgetDecision, FinalBudget, IndicativeBudget
+from phb.budgets.schemas import DecisionCreate, FinalBudgetRead, IndicativeBudgetRead
+from phb.errors import ConflictError, NotFoundError
+from phb.governance import services as governance
+from phb.governance.models import DecisionOutcome
+from phb.governance.rules import Action, Outcome
+from phb.governance.schemas import DecisionInput
+from phb.governance.subjects import DecisionSubject
+
+INDICATIVE = services.INDICATIVE
+FINAL = services.FINAL
+
+
+def _decide(
+    session: Session, actor: Actor, subject_type: str, subject_id: int, label: str, data: DecisionCreate
+) -> None:
+    request = governance.request_for(session, subject_type, subject_id)
+    if request is None:
+        raise ConflictError(
+            f"This {label} has no decision request (it was proposed before budget decisions went through the "
+            "governance framework): propose it again to have it routed."
+        )
+    action = Action.APPROVE if data.outcome == "authorised" else Action.REFUSE
+    governance.decide(
+        session,
+        actor,
+        request.id,
+        DecisionInput(action=action, reasons=data.reasons, alternatives=data.alternatives),
+    )
+
+
+def authorise_indicative_budget(
+    session: Session, actor: Actor, person_id: int, indicative_budget_id: int, decision: DecisionCreate
+) -> IndicativeBudgetRead:
+    """Authorise or refuse an indicative budget: its governance request, decided by whoever the framework allows."""
+    budget = services.indicative_budget(session, actor, person_id, indicative_budget_id)
+    _decide(session, actor, INDICATIVE, budget.id, "indicative budget", decision)
+    return services.indicative_budget(session, actor, person_id, indicative_budget_id)
+
+
+def authorise_final_budget(
+    session: Session, actor: Actor, person_id: int, final_budget_id: int, decision: DecisionCreate
+) -> FinalBudgetRead:
+    """Authorise or refuse a final budget; with two-person sign-off the first approval waits for a second.
+
+    Refused with every reason, and nothing saved, if the sheet costs more than the final budget, misses the full
+    cost of a service, or the direct payment would not cover its lines (Annex D 8.3.3).
+    """
+    final = services.final_budget(session, actor, person_id, final_budget_id)
+    _decide(session, actor, FINAL, final.id, "final budget", decision)
+    return services.final_budget(session, actor, person_id, final_budget_id)
+
+
+# --- what governance asks of a budget ------------------------------------------------------------------------------
+
+
+def _indicative_blockers(session: Session, subject_id: int) -> Mapping[str, str]:
+    budget = session.get(IndicativeBudget, subject_id)
+    if budget is None:
+        raise NotFoundError("indicative budget", subject_id)
+    return {}
+
+
+def _final_blockers(session: Session, subject_id: int) -> Mapping[str, str]:
+    final = session.get(FinalBudget, subject_id)
+    if final is None:
+        raise NotFoundError("final budget", subject_id)
+    services.lock_person(session, final.person_id)  # sheet edits wait until the decision is made
+    return services.final_budget_problems(session, final)
+
+
+def _record(session: Session, subject_type: str, outcome: DecisionOutcome) -> BudgetDecision | None:
+    """The budget's own record of the outcome (None if the same outcome is already recorded: a review upheld)."""
+    if outcome.subject_id is None:
+        return None
+    authorised = outcome.outcome in {Outcome.APPROVED, Outcome.APPROVED_WITH_CONDITIONS}
+    verdict = "authorised" if authorised else "refused"
+    previous = services.latest_decision(session, subject_type, outcome.subject_id)
+    if previous is not None and previous.outcome == verdict:
+        return None
+    reasons = outcome.reasons if not outcome.conditions else f"{outcome.reasons} Conditions: {outcome.conditions}"
+    row = BudgetDecision(
+        person_id=outcome.person_id,
+        subject_type=subject_type,
+        subject_id=outcome.subject_id,
+        outcome=verdict,
+        decided_by_id=outcome.decided_by_id,
+        decided_by_name=outcome.decided_by_name,
+        decided_by_role=outcome.role,
+        decided_at=outcome.decided_at,
+        reasons=reasons,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def _indicative_decided(session: Session, outcome: DecisionOutcome) -> None:
+    _record(session, INDICATIVE, outcome)
+
+
+def _final_decided(session: Session, outcome: DecisionOutcome) -> None:
+    row = _record(session, FINAL, outcome)
+    if row is not None and row.outcome == "authorised":
+        final = session.get(FinalBudget, row.subject_id)
+        if final is not None:
+            services.make_schedule(session, final, decided_on=row.decided_at.date())
+
+
+SUBJECTS = {
+    INDICATIVE: DecisionSubject("indicative budget", _indicative_blockers, _indicative_decided),
+    FINAL: DecisionSubject("final budget", _final_blockers, _final_decided),
+}
