@@ -522,6 +522,18 @@ def level_refusals(framework: Framework, proposal: Proposal, level: int) -> list
     return reasons
 
 
+def _within(framework: Framework, proposal: Proposal, level: int) -> list[str]:
+    """The amounts ``level`` checks, against its limits ("annual budget £62,400.00 is within ... £100,000.00")."""
+    rule, limits = framework.rule(proposal.decision_type), framework.levels[level]
+    found = []
+    for check in MONEY_CHECKS:
+        value, limit = proposal.value(check), limits.limits[check]
+        if check in rule.checks and value is not None:
+            bound = f"is within level {level}'s limit of {format_gbp(limit)}" if limit else "has no limit at this level"
+            found.append(f"{_money_words(proposal.decision_type, check)} {format_gbp(value)} {bound}")
+    return found
+
+
 def route(framework: Framework, proposal: Proposal) -> Route:
     """The lowest level that may take ``proposal``, with the reason for each level passed over."""
     rule = framework.rule(proposal.decision_type)
@@ -536,6 +548,8 @@ def route(framework: Framework, proposal: Proposal) -> Route:
         if not refusals:
             if not passed_over:
                 return Route(level, (f"level {level}: within level {level}'s limits and risk tolerance",))
+            if level == first:  # passed over only because lower levels do not take it: say why this one may
+                passed_over.extend(_within(framework, proposal, level))
             return Route(level, tuple(f"level {level}: {reason}" for reason in passed_over))
         passed_over = refusals
     return Route(None, tuple(f"risk enablement panel: {reason}" for reason in passed_over))

@@ -133,6 +133,14 @@ def test_each_decision_type_routes_to_each_level_with_the_default_framework(kind
     assert routed.explanation.startswith("risk enablement panel:" if level is None else f"level {level}:")
 
 
+def test_a_decision_lower_levels_do_not_take_also_says_why_the_first_level_that_does_may():
+    routed = route(FRAMEWORK, _proposal(D.FINAL_BUDGET_AUTHORISATION, {"amount": "62400"}))
+    assert routed.explanation == (
+        "level 2: final budget authorisation is not taken at level 1; "
+        "level 2: annual budget £62,400.00 is within level 2's limit of £100,000.00"
+    )
+
+
 def test_every_decision_type_is_covered_at_every_level_it_uses():
     covered = {(kind, level) for kind, _, level, _ in ROUTES}
     for kind in D:
