@@ -275,7 +275,9 @@ class _Writer:
             # processing: they are already pence and ISO dates), which is most of the difference from the ORM.
             # A bigger page cache keeps the (account, row hash) index in memory: hashes arrive in random order.
             connection.exec_driver_sql("PRAGMA cache_size = -65536")
-            statement = sqlite_insert(_ROWS).on_conflict_do_nothing(index_elements=["account_id", "row_hash"])
+            statement = sqlite_insert(_ROWS).on_conflict_do_nothing(
+                index_elements=["account_id", "posted_on", "row_hash"]
+            )
             self.sql = str(statement.compile(dialect=connection.dialect))
         self.added = 0
 
@@ -293,7 +295,7 @@ class _Writer:
             names = ", ".join(COLUMNS)
             self.added = self.connection.exec_driver_sql(
                 f"INSERT INTO dp_transactions ({names}) SELECT {names} FROM {_STAGING} "  # noqa: S608
-                "ORDER BY line_number ON CONFLICT (account_id, row_hash) DO NOTHING"
+                "ORDER BY line_number ON CONFLICT (account_id, posted_on, row_hash) DO NOTHING"
             ).rowcount
 
     def abort(self, exc: BaseException) -> None:

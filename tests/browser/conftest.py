@@ -43,6 +43,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     if shutil.which(CHROMIUM) or Path(CHROMIUM).exists():
         return
     reason = f"Chromium not found at {CHROMIUM}: install Debian's 'chromium' package (scripts/install does as root)"
+    if os.environ.get("PHB_REQUIRE_BROWSER"):  # CI: a missing browser is a failure, never a quiet skip
+        raise pytest.UsageError(reason)
     for item in items:
         if "tests/browser" in str(item.fspath):
             item.add_marker(pytest.mark.skip(reason=reason))
