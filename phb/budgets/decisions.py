@@ -53,8 +53,8 @@ def authorise_indicative_budget(
     session: Session, actor: Actor, person_id: int, indicative_budget_id: int, decision: DecisionCreate
 ) -> IndicativeBudgetRead:
     """Authorise or refuse an indicative budget: its governance request, decided by whoever the framework allows."""
-    budget = services.indicative_budget(session, actor, person_id, indicative_budget_id)
-    _decide(session, actor, INDICATIVE, budget.id, "indicative budget", decision)
+    services.owned_budget(session, actor, person_id, IndicativeBudget, indicative_budget_id)
+    _decide(session, actor, INDICATIVE, indicative_budget_id, "indicative budget", decision)
     return services.indicative_budget(session, actor, person_id, indicative_budget_id)
 
 
@@ -66,19 +66,16 @@ def authorise_final_budget(
     Refused with every reason, and nothing saved, if the sheet costs more than the final budget, misses the full
     cost of a service, or the direct payment would not cover its lines (Annex D 8.3.3).
     """
-    final = services.final_budget(session, actor, person_id, final_budget_id)
-    _decide(session, actor, FINAL, final.id, "final budget", decision)
+    services.owned_budget(session, actor, person_id, FinalBudget, final_budget_id)
+    _decide(session, actor, FINAL, final_budget_id, "final budget", decision)
     return services.final_budget(session, actor, person_id, final_budget_id)
 
 
 # --- what governance asks of a budget ------------------------------------------------------------------------------
 
 
-def _indicative_blockers(session: Session, subject_id: int) -> Mapping[str, str]:
-    budget = session.get(IndicativeBudget, subject_id)
-    if budget is None:
-        raise NotFoundError("indicative budget", subject_id)
-    return {}
+def _indicative_blockers(_session: Session, _subject_id: int) -> Mapping[str, str]:
+    return {}  # an indicative budget is a planning figure: nothing about it blocks authorising it
 
 
 def _final_blockers(session: Session, subject_id: int) -> Mapping[str, str]:

@@ -15,6 +15,7 @@ import json
 import uuid
 from collections.abc import Callable, Sequence
 from decimal import Decimal
+from typing import TypeVar
 
 from moneyed import Money
 from sqlalchemy import ColumnElement, and_, func, or_, select
@@ -330,30 +331,6 @@ def _request_read(session: Session, request: DecisionRequest | None) -> Authoris
     )
 
 
-def _raise_request(
-    session: Session,
-    actor: Actor,
-    *,
-    person_id: int,
-    kind: DecisionType,
-    subject_type: str,
-    subject_id: int,
-    amount: Money,
-    summary: str,
-) -> None:
-    """Ask governance for the authorisation; the router picks the level from the amount and the person's risk."""
-    governance.raise_request(
-        session,
-        actor,
-        person_id=person_id,
-        decision_type=kind,
-        summary=summary,
-        amount=amount,
-        subject_type=subject_type,
-        subject_id=subject_id,
-    )
-
-
 def lock_person(session: Session, person_id: int) -> None:
     """Serialise changes to one person's budget (PostgreSQL row lock; SQLite transactions are already IMMEDIATE)."""
     if is_postgresql(session):
@@ -468,11 +445,11 @@ def calculate_indicative_budget(
     session.add(budget)
     with because(session, data.reason):
         session.flush()
-        _raise_request(
+        governance.raise_request(  # the router picks the level from the amount and the person's risk
             session,
             actor,
             person_id=person_id,
-            kind=DecisionType.INDICATIVE_BUDGET_AUTHORISATION,
+            decision_type=DecisionType.INDICATIVE_BUDGET_AUTHORISATION,
             subject_type=INDICATIVE,
             subject_id=budget.id,
             amount=budget.annual_amount,
@@ -494,15 +471,25 @@ def list_indicative_budgets(session: Session, actor: Actor, person_id: int) -> l
     return _indicative_budgets(session, person_id)
 
 
+OwnedBudget = TypeVar("OwnedBudget", IndicativeBudget, FinalBudget)
+
+
+def owned_budget(
+    session: Session, actor: Actor, person_id: int, model: type[OwnedBudget], budget_id: int
+) -> OwnedBudget:
+    """An indicative or final budget of this person that the actor may see (else 404, as if it did not exist)."""
+    require_person(session, actor, Permission.PERSON_READ, person_id)
+    budget = session.get(model, budget_id)
+    if budget is None or budget.person_id != person_id:
+        raise NotFoundError("indicative budget" if model is IndicativeBudget else "final budget", budget_id)
+    return budget
+
+
 def indicative_budget(
     session: Session, actor: Actor, person_id: int, indicative_budget_id: int
 ) -> IndicativeBudgetRead:
     """One of a person's indicative budgets, with where its authorisation stands."""
-    require_person(session, actor, Permission.PERSON_READ, person_id)
-    budget = session.get(IndicativeBudget, indicative_budget_id)
-    if budget is None or budget.person_id != person_id:
-        raise NotFoundError("indicative budget", indicative_budget_id)
-    return _indicative_read(session, budget)
+    return _indicative_read(session, owned_budget(session, actor, person_id, IndicativeBudget, indicative_budget_id))
 
 
 def _authorised_indicative(session: Session, person_id: int) -> IndicativeBudget | None:
@@ -986,11 +973,11 @@ def propose_final_budget(session: Session, actor: Actor, person_id: int, data: F
     session.add(final)
     with because(session, data.reason):
         session.flush()
-        _raise_request(
+        governance.raise_request(
             session,
             actor,
             person_id=person_id,
-            kind=DecisionType.FINAL_BUDGET_AUTHORISATION,
+            decision_type=DecisionType.FINAL_BUDGET_AUTHORISATION,
             subject_type=FINAL,
             subject_id=final.id,
             amount=final.annual_amount,
@@ -1083,11 +1070,7 @@ def final_budget_problems(session: Session, final: FinalBudget) -> dict[str, str
 
 def final_budget(session: Session, actor: Actor, person_id: int, final_budget_id: int) -> FinalBudgetRead:
     """One of a person's final budgets, with where its authorisation stands."""
-    require_person(session, actor, Permission.PERSON_READ, person_id)
-    final = session.get(FinalBudget, final_budget_id)
-    if final is None or final.person_id != person_id:
-        raise NotFoundError("final budget", final_budget_id)
-    return _final_read(session, final)
+    return _final_read(session, owned_budget(session, actor, person_id, FinalBudget, final_budget_id))
 
 
 def _list_final(session: Session, person_id: int) -> list[FinalBudgetRead]:

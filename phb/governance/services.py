@@ -578,11 +578,7 @@ def require_approvable(session: Session, request: DecisionRequest) -> None:
     The record's own objections (e.g. a final budget whose sheet costs more than the budget) come from its
     package, through :mod:`phb.governance.subjects`; nothing is saved and each reason names its field.
     """
-    problems: dict[str, str] = {}
-    try:
-        require_checklist(session, request)
-    except ValidationFailedError as exc:
-        problems |= exc.errors
+    problems = _checklist_problems(session, request)
     handler = subject(request.subject_type)
     if handler is not None and request.subject_id is not None:
         problems |= handler.blockers(session, request.subject_id)
@@ -590,20 +586,19 @@ def require_approvable(session: Session, request: DecisionRequest) -> None:
         raise ValidationFailedError(problems)  # every reason at once, so one visit can fix them all
 
 
-def require_checklist(session: Session, request: DecisionRequest) -> None:
-    """Refuse to approve a sign-off while the person's sign-off checklist has items missing."""
+def _checklist_problems(session: Session, request: DecisionRequest) -> dict[str, str]:
+    """A sign-off's missing checklist items, in words under ``checklist`` (empty: complete, or not a sign-off)."""
     kind = DecisionType(request.decision_type)
     if kind not in NEEDS_CHECKLIST:
-        return
+        return {}
     missing = missing_items(checklist_status(session, request.person_id))
-    if missing:
-        listed = "; ".join(item.text for item in missing)
-        raise ValidationFailedError(
-            {
-                "checklist": f"{kind.label} cannot be approved until the sign-off checklist is complete. "
-                f"{len(missing)} item{'s are' if len(missing) != 1 else ' is'} missing: {listed}"
-            }
-        )
+    if not missing:
+        return {}
+    listed = "; ".join(item.text for item in missing)
+    return {
+        "checklist": f"{kind.label} cannot be approved until the sign-off checklist is complete. "
+        f"{len(missing)} item{'s are' if len(missing) != 1 else ' is'} missing: {listed}"
+    }
 
 
 def record_outcome(
