@@ -64,6 +64,7 @@ from phb.money import from_pence, gbp, total
 from phb.people.models import CaseloadAssignment, Person, Supporter
 from phb.plans.models import CarePlan, LinkedPlan, PlanAction, PlanOutcome, PlanParticipant, PlanVersion
 from phb.risk.models import ContingencyPlan, Risk, RiskAction, RiskDiscussion
+from phb.spending.statements import row_key
 
 PASSWORD = "bench-password-2026"  # noqa: S105 - benchmark data only
 CASELOAD = 50
@@ -837,7 +838,7 @@ class Generator:
                 balance += amount
                 transaction_id = self.ids.take("dp_transactions")
                 description = f"{payee} {posted:%d%b}".upper()
-                digest = hashlib.sha256(f"{account_id}|{posted}|{amount}|{description}|0".encode()).hexdigest()
+                key = row_key(account_id, posted.isoformat(), amount, description, 0)
                 matched = amount < 0 and flag is None
                 rows[StatementTransaction].append(
                     {
@@ -851,7 +852,7 @@ class Generator:
                         "amount": from_pence(amount),
                         "balance": from_pence(balance),
                         "mcc": mcc,
-                        "row_hash": digest,
+                        "row_key": key,
                         "flag_category": flag,
                         "flag_reason": None if flag is None else f"{payee} is {flag}",
                         "flag_rule_id": None if flag is None else f"mcc-{mcc}",

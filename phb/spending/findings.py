@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Final
 
-from sqlalchemy import ColumnElement, Select, and_, func, insert, literal, select, update
+from sqlalchemy import ColumnElement, Select, and_, bindparam, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from phb.access.rules import Actor, Permission
@@ -72,38 +72,41 @@ def match_import(
     """Match the import's unflagged debits to the budget sheet; the rest are unplanned. False: no sheet lines.
 
     Without sheet lines the importer already wrote every unflagged debit as unplanned, so there is nothing to do.
+    Otherwise one pass reads the new debits, groups them by payee and amount (a match depends on how often and
+    over what period a payee was paid that amount), and matched lines are updated by primary key: the cost is one
+    scan of the import, not one per group.
     """
-    tx = StatementTransaction
-    new_debits = and_(tx.import_id == import_id, tx.amount < ZERO, tx.flag_category.is_(None))
     if not lines:
         return False
-    if lines:
-        rules = _payee_rules(session, account.person_id)
-        groups = session.execute(
-            select(tx.payee, tx.amount, func.count(), func.min(tx.posted_on), func.max(tx.posted_on))
-            .where(new_debits)
-            .group_by(tx.payee, tx.amount)
-        ).all()
-        updates = []
-        for payee, amount, count, first, last in groups:
-            match = choose_line(DebitGroup(payee, -to_pence(amount), count, first, last), lines, rules)
-            if match is not None:
-                updates.append({"p": payee, "a": amount, "line": match.line_id, "why": match.reason[:300]})
-        for row in updates:
-            session.execute(
-                update(tx)
-                .where(new_debits, tx.payee == row["p"], tx.amount == row["a"])
-                .values(match_status="matched", budget_line_id=row["line"], match_reason=row["why"])
-                .execution_options(synchronize_session=False)
-            )
-    reason = "not on the budget sheet"
+    tx = StatementTransaction
+    new_debits = and_(tx.import_id == import_id, tx.amount < ZERO, tx.flag_category.is_(None))
+    groups: dict[tuple[str, int], tuple[list[int], list[dt.date]]] = {}
+    for tx_id, payee, amount, posted_on in session.execute(
+        select(tx.id, tx.payee, tx.amount, tx.posted_on).where(new_debits)
+    ):
+        ids, dates = groups.setdefault((payee, -to_pence(amount)), ([], []))
+        ids.append(tx_id)
+        dates.append(posted_on)
+    rules = _payee_rules(session, account.person_id)
+    matched: list[dict[str, Any]] = []
+    for (payee, pence), (ids, dates) in groups.items():
+        match = choose_line(DebitGroup(payee, pence, len(ids), min(dates), max(dates)), lines, rules)
+        if match is not None:
+            matched.extend({"tid": tx_id, "line": match.line_id, "why": match.reason[:300]} for tx_id in ids)
+    if matched:
+        session.connection().execute(
+            update(tx)
+            .where(tx.id == bindparam("tid"))
+            .values(match_status="matched", budget_line_id=bindparam("line"), match_reason=bindparam("why")),
+            matched,
+        )
     session.execute(
         update(tx)
         .where(new_debits, tx.match_status.is_(None))
-        .values(match_status="unplanned", match_reason=reason)
+        .values(match_status="unplanned", match_reason="not on the budget sheet")
         .execution_options(synchronize_session=False)
     )
-    return bool(lines)
+    return True
 
 
 def raise_for_import(
