@@ -4,14 +4,14 @@ The design, in the order an import runs (docs/spending.md explains it for operat
 
 1. **Same file again?** The file's SHA-256 is computed first (one fast pass, which also counts lines for the
    progress bar). If this account already imported exactly this file, nothing is read and nothing is added.
-2. **Stream and check.** Lines are read one at a time through the profile, given a row hash (account, date,
+2. **Stream and check.** Lines are read one at a time through the profile, given a row key (account, date,
    amount, normalised description, and an occurrence counter for identical lines on the same day), checked
    against the exclusion rules and the account's connected people, and their running balance reconciled.
    Only one day's occurrence counters are held at once, which is why a file must be in date order (banks
    export either oldest or newest first; both are fine).
 3. **Bulk write.** Batches go to the database through SQLAlchemy Core: ``INSERT ... ON CONFLICT DO NOTHING``
    executemany on SQLite; ``COPY`` into a temporary staging table then one ``INSERT ... SELECT ... ON CONFLICT
-   DO NOTHING`` on PostgreSQL. The unique constraint on (account, row hash) makes an overlapping file add
+   DO NOTHING`` on PostgreSQL. The unique constraint on (account, date, row key) makes an overlapping file add
    only the lines that are new.
 4. **Match, find, record.** New debits are matched to the budget sheet, findings are raised for flags and
    unplanned spending (and a surplus), and one audit event records the counts and the file's SHA-256.
