@@ -278,12 +278,25 @@ SHAPES: dict[str, tuple[str, ...]] = {
     "flagged": (*_BASE, "flag_category", "flag_reason", "flag_rule_id", "flag_rules_version"),
     "unplanned": (*_BASE, "match_status", "match_reason"),
 }
-# PostgreSQL copies every column into the staging table: each shape's row padded with NULLs to full width.
-_PAD: dict[str, Callable[[tuple[Any, ...]], tuple[Any, ...]]] = {
-    "plain": lambda row: (*row, None, None, None, None, None, None),
-    "flagged": lambda row: (*row, None, None),
-    "unplanned": lambda row: (*row[:10], None, None, None, None, *row[10:]),
-}
+
+
+def _padder(columns: tuple[str, ...]) -> Callable[[tuple[Any, ...]], tuple[Any, ...]]:
+    """PostgreSQL copies every column into the staging table: a shape's row padded with NULLs to full width.
+
+    A shape's extra columns are one run of ``COLUMNS`` after the base ten, so padding is two slices, not a
+    per-value lookup (this runs once per line).
+    """
+    extra = columns[len(_BASE) :]
+    start = COLUMNS.index(extra[0]) if extra else len(COLUMNS)
+    if COLUMNS[start : start + len(extra)] != extra:
+        raise AssertionError(f"shape columns {extra} are not one run of COLUMNS")
+    before = (None,) * (start - len(_BASE))
+    after = (None,) * (len(COLUMNS) - start - len(extra))
+    cut = len(_BASE)
+    return lambda row: (*row[:cut], *before, *row[cut:], *after)
+
+
+_PAD = {shape: _padder(columns) for shape, columns in SHAPES.items()}
 
 
 class _Writer:
