@@ -39,6 +39,7 @@ def _on_caseload(actor: Actor, today: dt.date) -> Select[int]:
 
 _CACHE_KEY = "phb_access_relationships"
 _LOGGED_KEY = "phb_access_logged"
+_PEOPLE_KEY = "phb_access_people"
 
 
 @event.listens_for(Session, "after_flush")
@@ -53,6 +54,7 @@ def _forget_transaction(session: Session, *_args: object) -> None:
     """Both memories last one transaction (one request in the web app)."""
     session.info.pop(_CACHE_KEY, None)
     session.info.pop(_LOGGED_KEY, None)
+    session.info.pop(_PEOPLE_KEY, None)
 
 
 def relationship(session: Session, actor: Actor, person: Person) -> Relationship:
@@ -101,12 +103,17 @@ def check(session: Session, actor: Actor, permission: Permission, person: Person
 
 
 def require_person(session: Session, actor: Actor, permission: Permission, person_id: int) -> Person:
-    """Load a person the actor may act on, or raise as if it did not exist / was forbidden."""
+    """Load a person the actor may act on, or raise as if it did not exist / was forbidden.
+
+    The person is kept referenced for the rest of the transaction: the session's identity map holds objects
+    weakly, so without this every service a page calls (overview, permissions, header) would load them again.
+    """
     person = session.get(Person, person_id)
     if person is None:
         log_access(session, user_id=actor.user_id, person_id=person_id, permission=permission, granted=False)
         raise NotFoundError("person", person_id)
     check(session, actor, permission, person)
+    session.info.setdefault(_PEOPLE_KEY, {})[person_id] = person
     return person
 
 

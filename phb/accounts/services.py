@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from phb.access.rules import Actor
 from phb.access.services import represented_people
@@ -208,18 +208,28 @@ def start_session(session: Session, user: User, *, ip_address: str | None, user_
 def resolve_session(session: Session, token: str, settings: Settings) -> User | None:
     """The user behind a session token, or None if it is unknown, ended, idle too long or too old.
 
-    ``last_seen_at`` is refreshed at most once a minute so that reads do not each cost a write.
+    ``last_seen_at`` is refreshed at most once a minute so that reads do not each cost a write. The session, its
+    user and the user's roles come in one statement: this runs before every signed-in request.
     """
-    web_session = session.get(WebSession, token_digest(token))
-    if web_session is None or web_session.ended_at is not None:
+    row = (
+        session.execute(
+            select(WebSession, User)
+            .outerjoin(User, User.id == WebSession.user_id)
+            .where(WebSession.token_hash == token_digest(token))
+            .options(joinedload(User.roles))
+        )
+        .unique()
+        .first()
+    )
+    if row is None or row[0].ended_at is not None:
         return None
+    web_session, user = row
     now = utcnow()
     ended_reason = None
     if now - web_session.last_seen_at > dt.timedelta(minutes=settings.session_idle_minutes):
         ended_reason = "idle_timeout"
     elif now - web_session.created_at > dt.timedelta(hours=settings.session_absolute_hours):
         ended_reason = "absolute_timeout"
-    user = session.get(User, web_session.user_id)
     if user is None or not user.is_active:
         ended_reason = "account_disabled"
     if ended_reason:

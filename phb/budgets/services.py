@@ -69,6 +69,7 @@ from phb.budgets.schemas import (
     TotalRead,
     VarianceExplanation,
 )
+from phb.budgets.standing import Standing
 from phb.db import is_postgresql, utcnow
 from phb.errors import ConflictError, ForbiddenError, NotFoundError, ValidationFailedError
 from phb.governance import services as governance
@@ -185,10 +186,13 @@ def add_rate_card(session: Session, actor: Actor, data: RateCardCreate) -> RateC
 # --- assessment of need -------------------------------------------------------------------------------------------
 
 
-def _assessment_read(session: Session, assessment: Assessment) -> AssessmentRead:
-    items = session.scalars(
-        select(AssessmentItem).where(AssessmentItem.assessment_id == assessment.id).order_by(AssessmentItem.id)
-    )
+def _assessment_read(
+    session: Session, assessment: Assessment, items: Sequence[AssessmentItem] | None = None
+) -> AssessmentRead:
+    if items is None:
+        items = session.scalars(
+            select(AssessmentItem).where(AssessmentItem.assessment_id == assessment.id).order_by(AssessmentItem.id)
+        ).all()
     return AssessmentRead(
         id=assessment.id,
         assessed_on=assessment.assessed_on,
@@ -290,7 +294,13 @@ def _assessments(session: Session, person_id: int) -> list[AssessmentRead]:
     rows = session.scalars(
         select(Assessment).where(Assessment.person_id == person_id).order_by(Assessment.id.desc())
     ).all()
-    return [_assessment_read(session, a) for a in rows]
+    items: dict[int, list[AssessmentItem]] = {a.id: [] for a in rows}
+    if rows:
+        for item in session.scalars(
+            select(AssessmentItem).where(AssessmentItem.assessment_id.in_(items)).order_by(AssessmentItem.id)
+        ):
+            items[item.assessment_id].append(item)
+    return [_assessment_read(session, a, items[a.id]) for a in rows]
 
 
 # --- decisions ----------------------------------------------------------------------------------------------------
@@ -340,11 +350,13 @@ def lock_person(session: Session, person_id: int) -> None:
 # --- indicative budget --------------------------------------------------------------------------------------------
 
 
-def _indicative_read(session: Session, budget: IndicativeBudget) -> IndicativeBudgetRead:
+def _indicative_read(
+    session: Session, budget: IndicativeBudget, standing: Standing | None = None
+) -> IndicativeBudgetRead:
     card = session.get(RateCard, budget.rate_card_id)
     assert card is not None  # noqa: S101 - a foreign key guarantees it
-    decision = latest_decision(session, INDICATIVE, budget.id)
-    request = governance.request_for(session, INDICATIVE, budget.id)
+    standing = standing or Standing.of_subject(session, INDICATIVE, budget.id)
+    decision, request = standing.decision(INDICATIVE, budget.id), standing.request(INDICATIVE, budget.id)
     breakdown = [
         BreakdownLineRead(
             text=line["text"], category=Category(line["category"]), annual=from_pence(line["annual"]), kind=line["kind"]
@@ -462,7 +474,8 @@ def _indicative_budgets(session: Session, person_id: int) -> list[IndicativeBudg
     rows = session.scalars(
         select(IndicativeBudget).where(IndicativeBudget.person_id == person_id).order_by(IndicativeBudget.number.desc())
     ).all()
-    return [_indicative_read(session, b) for b in rows]
+    standing = Standing.of_person(session, person_id, (INDICATIVE,))
+    return [_indicative_read(session, b, standing) for b in rows]
 
 
 def list_indicative_budgets(session: Session, actor: Actor, person_id: int) -> list[IndicativeBudgetRead]:
@@ -565,30 +578,39 @@ def _authorised_final(session: Session, person_id: int) -> FinalBudget | None:
     )
 
 
-def _sheet_read(session: Session, person_id: int, number: int | None = None) -> SheetRead:
+def _sheet_read(
+    session: Session,
+    person_id: int,
+    number: int | None = None,
+    authorised: tuple[FinalBudget | None, IndicativeBudget | None] | None = None,
+) -> SheetRead:
+    """Version ``number`` of the sheet (default the latest), with totals against the budgets in force.
+
+    ``authorised`` passes in the final budget in force and the indicative budget when the caller has loaded them.
+    """
     latest = _latest_version(session, person_id)
     latest_number = latest.number if latest else 0
-    if number is None:
-        number = latest_number
-    version = (
-        session.scalar(
+    if number is None or number == latest_number:
+        number, version = latest_number, latest
+    else:
+        version = session.scalar(
             select(BudgetSheetVersion).where(
                 BudgetSheetVersion.person_id == person_id, BudgetSheetVersion.number == number
             )
         )
-        if number
-        else None
-    )
     if number and version is None:
         raise NotFoundError("budget sheet version", number)
     lines = [_line_read(line) for line in _lines_of(session, person_id, number)] if number else []
-    final = _authorised_final(session, person_id)
-    indicative = _authorised_indicative(session, person_id) or session.scalar(
-        select(IndicativeBudget)
-        .where(IndicativeBudget.person_id == person_id)
-        .order_by(IndicativeBudget.number.desc())
-        .limit(1)
-    )
+    if authorised is None:
+        final = _authorised_final(session, person_id)
+        indicative = _authorised_indicative(session, person_id) or session.scalar(
+            select(IndicativeBudget)
+            .where(IndicativeBudget.person_id == person_id)
+            .order_by(IndicativeBudget.number.desc())
+            .limit(1)
+        )
+    else:
+        final, indicative = authorised
     explanation = version.variance_explanation if version else None
     totals = rules.sheet_totals(
         ((line.category, line.management_option, line.annual_cost) for line in lines),
@@ -908,9 +930,9 @@ def _dp_annual(final: FinalBudget) -> Money | None:
     return rules.annualise(final.dp_amount_per_period, Frequency(final.dp_frequency))
 
 
-def _final_read(session: Session, final: FinalBudget) -> FinalBudgetRead:
-    decision = latest_decision(session, FINAL, final.id)
-    request = governance.request_for(session, FINAL, final.id)
+def _final_read(session: Session, final: FinalBudget, standing: Standing | None = None) -> FinalBudgetRead:
+    standing = standing or Standing.of_subject(session, FINAL, final.id)
+    decision, request = standing.decision(FINAL, final.id), standing.request(FINAL, final.id)
     return FinalBudgetRead(
         id=final.id,
         number=final.number,
@@ -1077,7 +1099,8 @@ def _list_final(session: Session, person_id: int) -> list[FinalBudgetRead]:
     rows = session.scalars(
         select(FinalBudget).where(FinalBudget.person_id == person_id).order_by(FinalBudget.number.desc())
     ).all()
-    return [_final_read(session, f) for f in rows]
+    standing = Standing.of_person(session, person_id, (FINAL,))
+    return [_final_read(session, f, standing) for f in rows]
 
 
 def list_final_budgets(session: Session, actor: Actor, person_id: int) -> list[FinalBudgetRead]:
@@ -1157,10 +1180,15 @@ def make_schedule(session: Session, final: FinalBudget, *, decided_on: dt.date) 
     return row
 
 
-def _schedule_read(session: Session, schedule: PaymentSchedule) -> PaymentScheduleRead:
-    payments = session.scalars(
-        select(ScheduledPayment).where(ScheduledPayment.schedule_id == schedule.id).order_by(ScheduledPayment.number)
-    )
+def _schedule_read(
+    session: Session, schedule: PaymentSchedule, payments: Sequence[ScheduledPayment] | None = None
+) -> PaymentScheduleRead:
+    if payments is None:
+        payments = session.scalars(
+            select(ScheduledPayment)
+            .where(ScheduledPayment.schedule_id == schedule.id)
+            .order_by(ScheduledPayment.number)
+        ).all()
     return PaymentScheduleRead(
         id=schedule.id,
         final_budget_id=schedule.final_budget_id,
@@ -1179,7 +1207,15 @@ def _schedules(session: Session, person_id: int) -> list[PaymentScheduleRead]:
     rows = session.scalars(
         select(PaymentSchedule).where(PaymentSchedule.person_id == person_id).order_by(PaymentSchedule.id.desc())
     ).all()
-    return [_schedule_read(session, s) for s in rows]
+    payments: dict[int, list[ScheduledPayment]] = {s.id: [] for s in rows}
+    if rows:
+        for payment in session.scalars(
+            select(ScheduledPayment)
+            .where(ScheduledPayment.schedule_id.in_(payments))
+            .order_by(ScheduledPayment.schedule_id, ScheduledPayment.number)
+        ):
+            payments[payment.schedule_id].append(payment)
+    return [_schedule_read(session, s, payments[s.id]) for s in rows]
 
 
 def payment_schedules(session: Session, actor: Actor, person_id: int) -> list[PaymentScheduleRead]:
@@ -1220,12 +1256,24 @@ def _stage(overview: BudgetOverview) -> str:
 def budget_overview(session: Session, actor: Actor, person_id: int) -> BudgetOverview:
     """Everything about a person's budget: assessments, indicative and final budgets, the sheet, schedules."""
     require_person(session, actor, Permission.PERSON_READ, person_id)
+    standing = Standing.of_person(session, person_id, (INDICATIVE, FINAL))
+    indicative = session.scalars(
+        select(IndicativeBudget).where(IndicativeBudget.person_id == person_id).order_by(IndicativeBudget.number.desc())
+    ).all()
+    finals = session.scalars(
+        select(FinalBudget).where(FinalBudget.person_id == person_id).order_by(FinalBudget.number.desc())
+    ).all()
+    # As _authorised_final / _authorised_indicative: the newest ever authorised (else the newest indicative).
+    final_in_force = next((f for f in finals if standing.was_authorised(FINAL, f.id)), None)
+    indicative_in_force = next((b for b in indicative if standing.was_authorised(INDICATIVE, b.id)), None)
     overview = BudgetOverview(
         person_id=person_id,
         assessments=_assessments(session, person_id),
-        indicative_budgets=_indicative_budgets(session, person_id),
-        sheet=_sheet_read(session, person_id),
-        final_budgets=_list_final(session, person_id),
+        indicative_budgets=[_indicative_read(session, b, standing) for b in indicative],
+        sheet=_sheet_read(
+            session, person_id, authorised=(final_in_force, indicative_in_force or next(iter(indicative), None))
+        ),
+        final_budgets=[_final_read(session, f, standing) for f in finals],
         schedules=_schedules(session, person_id),
         stage="",
     )

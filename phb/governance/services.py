@@ -845,6 +845,20 @@ def request_for(session: Session, subject_type: str, subject_id: int) -> Decisio
     ).first()
 
 
+def requests_for_person(session: Session, person_id: int, subject_types: tuple[str, ...]) -> list[DecisionRequest]:
+    """Every request about the person's records of these types, oldest first.
+
+    The last one per subject is the newest, in :func:`request_for`'s order. Callers check permissions themselves.
+    """
+    return list(
+        session.scalars(
+            select(DecisionRequest)
+            .where(DecisionRequest.person_id == person_id, DecisionRequest.subject_type.in_(subject_types))
+            .order_by(DecisionRequest.raised_at, DecisionRequest.id)
+        )
+    )
+
+
 def outcome_for(session: Session, subject_type: str, subject_id: int) -> DecisionOutcome | None:
     """The latest decision about a record another package raised a request for (None: not decided yet).
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from phb.access.rules import Actor, Permission
 from phb.access.services import require, require_person, visible_people
@@ -79,10 +80,9 @@ def update_person(
 
 def person_detail(session: Session, actor: Actor, person_id: int) -> PersonRead:
     """Everything the person page shows about someone, as a read model."""
-    require_person(session, actor, Permission.PERSON_READ, person_id)
-    person = session.scalars(
-        select(Person).where(Person.id == person_id).options(selectinload(Person.supporters))
-    ).one()
+    person = require_person(session, actor, Permission.PERSON_READ, person_id)
+    supporters = session.scalars(select(Supporter).where(Supporter.person_id == person_id).order_by(Supporter.id))
+    set_committed_value(person, "supporters", list(supporters))
     read = PersonRead.model_validate(person)
     if person.care_coordinator_id is not None:
         read.care_coordinator_name = session.scalar(
