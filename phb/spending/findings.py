@@ -12,11 +12,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Final
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, func, insert, literal, select, update
+from sqlalchemy import ColumnElement, and_, bindparam, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from phb.access.rules import Actor, Permission
-from phb.access.services import require_person, visible_people
+from phb.access.services import require_person, visible_filter
 from phb.accounts.models import User, UserRole
 from phb.audit.models import AuditEvent
 from phb.audit.presentation import describe
@@ -275,14 +275,31 @@ def raise_surplus(session: Session, actor: Actor, account: DirectPaymentAccount)
 # -- reading ---------------------------------------------------------------------------------------------------
 
 
-def _queue_query(actor: Actor) -> Select[Finding, str, str, str]:
-    people = visible_people(actor).with_only_columns(Person.id)
-    return (
-        select(Finding, Person.given_name, Person.family_name, User.display_name)
-        .join(Person, Person.id == Finding.person_id)
-        .outerjoin(User, User.id == Finding.owner_id)
-        .where(Finding.person_id.in_(people))
-    )
+def _queue_filters(
+    actor: Actor, status: str, category: str, owner: str, *, overdue: bool, person_id: int | None, on: dt.date
+) -> list[ColumnElement[bool]]:
+    """The queue's conditions, all on the findings table itself (so counting needs no join)."""
+    filters: list[ColumnElement[bool]] = []
+    visible = visible_filter(actor, Finding.person_id)
+    if visible is not None:
+        filters.append(visible)
+    if status == "open":
+        filters.append(Finding.status.in_(OPEN_STATUSES))
+    elif status and status != "all":
+        filters.append(Finding.status == status)
+    if category:
+        filters.append(Finding.category == category)
+    if owner == "me":
+        filters.append(Finding.owner_id == actor.user_id)
+    elif owner == "none":
+        filters.append(Finding.owner_id.is_(None))
+    elif owner.isdigit():
+        filters.append(Finding.owner_id == int(owner))
+    if overdue:
+        filters.extend((Finding.status.in_(OPEN_STATUSES), Finding.due_on < on))
+    if person_id is not None:
+        filters.append(Finding.person_id == person_id)
+    return filters
 
 
 def _row(finding: Finding, given: str, family: str, owner: str | None, on: dt.date) -> FindingRow:
@@ -314,26 +331,23 @@ def queue(
     if not actor.is_staff:
         raise ForbiddenError("You cannot do this: the findings queue is for staff.")
     on = today()
-    query = _queue_query(actor)
-    if status == "open":
-        query = query.where(Finding.status.in_(OPEN_STATUSES))
-    elif status and status != "all":
-        query = query.where(Finding.status == status)
-    if category:
-        query = query.where(Finding.category == category)
-    if owner == "me":
-        query = query.where(Finding.owner_id == actor.user_id)
-    elif owner == "none":
-        query = query.where(Finding.owner_id.is_(None))
-    elif owner.isdigit():
-        query = query.where(Finding.owner_id == int(owner))
-    if overdue:
-        query = query.where(Finding.status.in_(OPEN_STATUSES), Finding.due_on < on)
-    if person_id is not None:
-        query = query.where(Finding.person_id == person_id)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    filters = _queue_filters(actor, status, category, owner, overdue=overdue, person_id=person_id, on=on)
+    total = session.scalar(select(func.count()).select_from(Finding).where(*filters)) or 0
     page = max(1, page)
-    rows = session.execute(query.order_by(*SORTS.get(sort, SORTS["due"])).offset((page - 1) * per_page).limit(per_page))
+    order = SORTS.get(sort, SORTS["due"])
+    # The page's ids first, from the findings table and its (status, due_on) index, then their rows with names:
+    # joining people and owners before the LIMIT made the database join and sort every open finding.
+    ids = select(Finding.id).where(*filters)
+    if sort == "person":
+        ids = ids.join(Person, Person.id == Finding.person_id)
+    ids = ids.order_by(*order).offset((page - 1) * per_page).limit(per_page)
+    rows = session.execute(
+        select(Finding, Person.given_name, Person.family_name, User.display_name)
+        .join(Person, Person.id == Finding.person_id)
+        .outerjoin(User, User.id == Finding.owner_id)
+        .where(Finding.id.in_(ids))
+        .order_by(*order)
+    )
     return Page[FindingRow](
         items=[_row(f, g, fam, o, on) for f, g, fam, o in rows], page=page, per_page=per_page, total=total
     )
