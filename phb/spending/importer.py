@@ -10,9 +10,10 @@ The design, in the order an import runs (docs/spending.md explains it for operat
    Only one day's occurrence counters are held at once, which is why a file must be in date order (banks
    export either oldest or newest first; both are fine).
 3. **Bulk write.** Batches go to the database through SQLAlchemy Core: ``INSERT ... ON CONFLICT DO NOTHING``
-   executemany on SQLite; ``COPY`` into a temporary staging table then one ``INSERT ... SELECT ... ON CONFLICT
-   DO NOTHING`` on PostgreSQL. The unique constraint on (account, date, row key) makes an overlapping file add
-   only the lines that are new.
+   executemany on SQLite. On PostgreSQL, lines dated after the account's latest line are copied straight into
+   the table (they cannot be duplicates); the days an overlapping file shares with the account go by ``COPY``
+   into a temporary staging table and one ``INSERT ... SELECT ... ON CONFLICT DO NOTHING``. The unique
+   constraint on (account, date, row key) makes an overlapping file add only the lines that are new.
 4. **Match, find, record.** New debits are matched to the budget sheet, findings are raised for flags and
    unplanned spending (and a surplus), and one audit event records the counts and the file's SHA-256.
 
@@ -31,7 +32,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-from sqlalchemy import ColumnElement, column, func, insert, select, table, update
+from sqlalchemy import ColumnElement, column, func, insert, select, table, text, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
@@ -297,38 +298,36 @@ def _padder(columns: tuple[str, ...]) -> Callable[[tuple[Any, ...]], tuple[Any, 
 
 
 _PAD = {shape: _padder(columns) for shape, columns in SHAPES.items()}
+# Namespace of the per-account import lock (the two-key form of PostgreSQL's advisory locks, which cannot collide
+# with the audit chain's one-key lock).
+_IMPORT_LOCK = 7_202_612
 
 
-class _Writer:
-    """Bulk writes of transaction rows: Core executemany on SQLite, COPY through a staging table on PostgreSQL."""
+class _SqliteWriter:
+    """Batches of rows inserted by Core executemany with ``ON CONFLICT DO NOTHING``, one statement per shape.
+
+    Statements are compiled once; rows go to executemany as tuples (no per-row dicts or type processing: they are
+    already pence and ISO dates), which is most of the difference from the ORM.
+    """
 
     def __init__(self, connection: Connection, batch_size: int) -> None:
         self.connection = connection
         self.batch_size = batch_size
-        self.postgres = connection.dialect.name == "postgresql"
-        self.copy: Any = None
-        self._copy_cm: Any = None
+        # A bigger page cache keeps the unique index's working set in memory.
+        connection.exec_driver_sql("PRAGMA cache_size = -65536")
+        self.sql = {
+            shape: str(
+                sqlite_insert(table("dp_transactions", *(column(name) for name in columns)))
+                .on_conflict_do_nothing(index_elements=["account_id", "posted_on", "row_key"])
+                .compile(dialect=connection.dialect)
+            )
+            for shape, columns in SHAPES.items()
+        }
         self.pending: dict[str, list[tuple[Any, ...]]] = {shape: [] for shape in SHAPES}
-        if self.postgres:
-            connection.exec_driver_sql(_STAGING_DDL)
-            connection.exec_driver_sql(f"TRUNCATE {_STAGING}")
-            cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-            self._copy_cm = cursor.copy(f"COPY {_STAGING} ({', '.join(COLUMNS)}) FROM STDIN")
-            self.copy = self._copy_cm.__enter__()
-        else:
-            # Core statements, compiled once; rows go to executemany as tuples (no per-row dicts or type
-            # processing: they are already pence and ISO dates), which is most of the difference from the ORM.
-            # A bigger page cache keeps the unique index's working set in memory.
-            connection.exec_driver_sql("PRAGMA cache_size = -65536")
-            self.sql = {
-                shape: str(
-                    sqlite_insert(table("dp_transactions", *(column(name) for name in columns)))
-                    .on_conflict_do_nothing(index_elements=["account_id", "posted_on", "row_key"])
-                    .compile(dialect=connection.dialect)
-                )
-                for shape, columns in SHAPES.items()
-            }
         self.added = 0
+
+    def day(self, day: dt.date) -> None:
+        """Every day's lines go the same way on SQLite."""
 
     def add(self, shape: str, row: tuple[Any, ...]) -> None:
         rows = self.pending[shape]
@@ -338,30 +337,99 @@ class _Writer:
 
     def _flush(self, shape: str) -> None:
         rows = self.pending[shape]
-        if not rows:
-            return
-        if self.postgres:
-            write_row, pad = self.copy.write_row, _PAD[shape]
-            for row in rows:
-                write_row(pad(row))
-        else:
+        if rows:
             self.added += self.connection.exec_driver_sql(self.sql[shape], rows).rowcount
-        rows.clear()
+            rows.clear()
 
     def finish(self) -> None:
         for shape in SHAPES:
             self._flush(shape)
-        if self.postgres:
-            self._copy_cm.__exit__(None, None, None)
-            names = ", ".join(COLUMNS)
-            self.added = self.connection.exec_driver_sql(
-                f"INSERT INTO dp_transactions ({names}) SELECT {names} FROM {_STAGING} "  # noqa: S608
-                "ORDER BY line_number ON CONFLICT (account_id, posted_on, row_key) DO NOTHING"
-            ).rowcount
 
     def abort(self, exc: BaseException) -> None:
-        if self.postgres and self._copy_cm is not None:
+        """Nothing to undo beyond the caller's SAVEPOINT."""
+
+
+class _PostgresWriter:
+    """``COPY`` straight into the table for days after the account's latest line, else through a staging table.
+
+    A line dated after every line the account already has cannot be a duplicate of one of them, and lines within
+    one file differ by their occurrence counter, so those days need no ``ON CONFLICT``: ``COPY`` into
+    ``dp_transactions`` lets the server insert while this process parses on. Days the account may already have
+    (an overlapping file) are copied into a temporary staging table and merged with ``INSERT ... SELECT ... ON
+    CONFLICT DO NOTHING``. A file is in date order, so it switches between the two at most once; the merge runs
+    at the switch, so lines are inserted in file order either way.
+
+    Imports into one account take turns (a transaction-level advisory lock taken before reading the latest date),
+    so no other import can add lines after that date while this one copies.
+    """
+
+    def __init__(self, connection: Connection, account_id: int) -> None:
+        self.connection = connection
+        connection.execute(
+            text("SELECT pg_advisory_xact_lock(:namespace, :account_id)"),
+            {"namespace": _IMPORT_LOCK, "account_id": account_id},
+        )
+        tx = StatementTransaction
+        self.latest: dt.date | None = connection.scalar(
+            select(func.max(tx.posted_on)).where(tx.account_id == account_id)
+        )
+        self.cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        self.direct: bool | None = None  # which COPY is open: straight into the table, into staging, or none
+        self.staging_ready = False
+        self._copy_cm: Any = None
+        self._write_row: Callable[[tuple[Any, ...]], None] | None = None
+        self.added = 0
+
+    def day(self, day: dt.date) -> None:
+        """Route the lines of ``day`` (called before its first line)."""
+        direct = self.latest is None or day > self.latest
+        if direct != self.direct:
+            self._close()
+            self._open(direct=direct)
+
+    def add(self, shape: str, row: tuple[Any, ...]) -> None:
+        self._write_row(_PAD[shape](row))  # type: ignore[misc]
+
+    def _open(self, *, direct: bool) -> None:
+        into = "dp_transactions"
+        if not direct:
+            into = _STAGING
+            if not self.staging_ready:
+                self.connection.exec_driver_sql(_STAGING_DDL)
+                self.connection.exec_driver_sql(f"TRUNCATE {_STAGING}")
+                self.staging_ready = True
+        self._copy_cm = self.cursor.copy(f"COPY {into} ({', '.join(COLUMNS)}) FROM STDIN")
+        self._write_row = self._copy_cm.__enter__().write_row
+        self.direct = direct
+
+    def _close(self) -> None:
+        copy_cm, self._copy_cm, self._write_row = self._copy_cm, None, None
+        if copy_cm is None:
+            return
+        copy_cm.__exit__(None, None, None)  # the server checks the foreign keys and unique index here
+        if self.direct:
+            self.added += self.cursor.rowcount
+            return
+        names = ", ".join(COLUMNS)
+        self.added += self.connection.exec_driver_sql(
+            f"INSERT INTO dp_transactions ({names}) SELECT {names} FROM {_STAGING} "  # noqa: S608
+            "ORDER BY line_number ON CONFLICT (account_id, posted_on, row_key) DO NOTHING"
+        ).rowcount
+        self.connection.exec_driver_sql(f"TRUNCATE {_STAGING}")
+
+    def finish(self) -> None:
+        self._close()
+
+    def abort(self, exc: BaseException) -> None:
+        if self._copy_cm is not None:
             self._copy_cm.__exit__(type(exc), exc, exc.__traceback__)
+            self._copy_cm = None
+
+
+def _writer(connection: Connection, batch_size: int, account_id: int) -> _SqliteWriter | _PostgresWriter:
+    if connection.dialect.name == "postgresql":
+        return _PostgresWriter(connection, account_id)
+    return _SqliteWriter(connection, batch_size)
 
 
 def _account_for(session: Session, actor: Actor, account_id: int, person_id: int | None) -> DirectPaymentAccount:
@@ -470,7 +538,7 @@ def _run(
     connection = session.connection()
     check = _Checker(rules, _connected_payees(session, account.id))
     sheet, unplanned = _sheet(session, actor, account)
-    reconciler, summary, writer = _Reconciler(), StatementSummary(), _Writer(connection, batch_size)
+    reconciler, summary, writer = _Reconciler(), StatementSummary(), _writer(connection, batch_size, account.id)
     occurrences: dict[tuple[int, str], int] = {}
     day: dt.date | None = None
     iso, first, last, read, flagged = "", None, None, 0, 0
@@ -480,6 +548,7 @@ def _run(
             if line.posted_on != day:
                 reconciler.order(line)
                 day = line.posted_on
+                writer.day(day)
                 iso = day.isoformat()
                 occurrences.clear()
                 first = day if first is None or day < first else first
