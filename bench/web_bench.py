@@ -8,6 +8,11 @@ warm-up, then a timed run whose ``bench/report.lua`` prints requests per second 
 session cookie comes from one real sign-in (httpx) per user. Every target is checked to answer 200 first, and a
 run with any non-2xx answer is reported as failed. Results are printed as a table and written as JSON.
 
+Comparing two versions of the code: ``--before <checkout>`` starts a fourth server from another checkout (a git
+worktree of the earlier commit, put first on ``PYTHONPATH``) on the same database, and every real page is also
+measured there as "<page> (before)". ``--rounds N`` repeats the whole list N times and reports each figure's median,
+so that a change in the machine's load during the run falls on both versions alike.
+
 Install wrk with ``apt-get install -y wrk``. Only 127.0.0.1 is ever contacted.
 """
 
@@ -19,6 +24,7 @@ import json
 import os
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -37,7 +43,8 @@ from phb.people.models import CaseloadAssignment
 
 HERE = Path(__file__).parent
 PASSWORD = "bench-password-2026"  # noqa: S105 - benchmark data (bench/generate.py)
-PORTS = {"hello": 8101, "static": 8102, "phb": 8103}
+PORTS = {"hello": 8101, "static": 8102, "phb": 8103, "before": 8104}
+BEFORE = " (before)"
 SERVER_CPU, LOAD_CPU = "0", "1"
 
 
@@ -111,15 +118,21 @@ def static_spec(database_url: str, person: int, *, findings: bool) -> dict[str, 
 
 
 @contextmanager
-def servers(database_url: str, spec: dict[str, object], names: list[str]) -> Iterator[None]:
-    """Start the servers pinned to the server CPU; stop them (by process id) at the end."""
+def servers(database_url: str, spec: dict[str, object], names: list[str], before: str | None = None) -> Iterator[None]:
+    """Start the servers pinned to the server CPU; stop them (by process id) at the end.
+
+    ``before`` is the server of the earlier checkout: the real app with that checkout first on ``PYTHONPATH``.
+    """
     env = {**os.environ, "PHB_DATABASE_URL": database_url, "BENCH_STATIC_SPEC": json.dumps(spec)}
     processes = []
     try:
         for name in names:
             log = (HERE / "data" / f"server-{name}.log").open("w")
-            command = ["taskset", "-c", SERVER_CPU, sys.executable, str(HERE / "serve.py"), name, str(PORTS[name])]
-            processes.append(subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT))  # noqa: S603
+            app, server_env = name, env
+            if name == "before":
+                app, server_env = "phb", {**env, "PYTHONPATH": str(before)}
+            command = ["taskset", "-c", SERVER_CPU, sys.executable, str(HERE / "serve.py"), app, str(PORTS[name])]
+            processes.append(subprocess.Popen(command, env=server_env, stdout=log, stderr=subprocess.STDOUT))  # noqa: S603
         for name in names:
             _wait_ready(PORTS[name])
         yield
@@ -196,6 +209,40 @@ def machine() -> dict[str, str]:
     }
 
 
+def _one_round(
+    chosen: list[Target], cookies: dict[str, str], sizes: dict[str, int], args: argparse.Namespace
+) -> list[dict[str, object]]:
+    rows: list[dict[str, object]] = []
+    for target in chosen:
+        cookie = cookies.get(target.user or "", "")
+        url = f"http://127.0.0.1:{PORTS[target.server]}{target.path}"
+        for connections in args.connections:
+            wrk(url, cookie, connections, args.warmup)
+            result = wrk(url, cookie, connections, args.seconds)
+            row = {"target": target.name, "baseline": target.baseline, "connections": connections}
+            rows.append(row | {"bytes": sizes[target.name]} | result)
+            print(
+                f"{target.name:<45} c={connections:<3} {result['rps']:>8.1f} req/s  p50 {result['p50_ms']:>7.2f} ms"
+                f"  p99 {result['p99_ms']:>7.2f} ms  errors {result['non_2xx_3xx'] + result['socket_errors']:.0f}",
+                flush=True,
+            )
+    return rows
+
+
+def _medians(rounds: list[list[dict[str, object]]]) -> list[dict[str, object]]:
+    """Each target's figures as the median over the rounds (the rounds list targets in the same order)."""
+    if len(rounds) == 1:
+        return rounds[0]
+    merged = []
+    for runs in zip(*rounds, strict=True):
+        row = dict(runs[0])
+        for key, value in row.items():
+            if isinstance(value, float | int) and key not in {"connections", "bytes"}:
+                row[key] = statistics.median(float(run[key]) for run in runs)  # type: ignore[arg-type]
+        merged.append(row)
+    return merged
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", required=True)
@@ -204,6 +251,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--connections", type=int, nargs="+", default=[1, 32])
     parser.add_argument("--only", nargs="*", help="target names to run (default: all)")
+    parser.add_argument("--before", help="checkout of earlier code: its real pages are measured alongside")
+    parser.add_argument("--rounds", type=int, default=1, help="repeat the targets; report each figure's median")
     args = parser.parse_args(argv)
     if shutil.which("wrk") is None:
         parser.error("wrk is not installed: apt-get install -y wrk")
@@ -213,28 +262,26 @@ def main(argv: list[str] | None = None) -> int:
         cookie = sign_in("bench-dana")
         has_findings = httpx.get(f"http://127.0.0.1:{PORTS['phb']}/findings", headers={"Cookie": cookie}).is_success
     chosen = [t for t in targets(person, findings=has_findings) if not args.only or t.name in args.only]
+    if args.before:
+        twins = [Target(t.name + BEFORE, "before", t.path, t.user, t.baseline) for t in chosen if t.server == "phb"]
+        chosen += twins
     names = sorted({t.server for t in chosen})
     spec = static_spec(args.database_url, person, findings=has_findings)
     results = {"label": args.label, "database_url": args.database_url, "person": person, "machine": machine()}
-    rows = []
-    with servers(args.database_url, spec, names):
+    rounds: list[list[dict[str, object]]] = []
+    with servers(args.database_url, spec, names, args.before):
         cookies = {user: sign_in(user) for user in {t.user for t in chosen if t.user}}
-        for target in chosen:
-            cookie = cookies.get(target.user or "", "")
-            url = f"http://127.0.0.1:{PORTS[target.server]}{target.path}"
-            size = check(url, cookie)
-            for connections in args.connections:
-                wrk(url, cookie, connections, args.warmup)
-                result = wrk(url, cookie, connections, args.seconds)
-                row = {"target": target.name, "baseline": target.baseline, "connections": connections, "bytes": size}
-                rows.append(row | result)
-                print(
-                    f"{target.name:<36} c={connections:<3} {result['rps']:>8.1f} req/s  p50 {result['p50_ms']:>7.2f} ms"
-                    f"  p99 {result['p99_ms']:>7.2f} ms  errors {result['non_2xx_3xx'] + result['socket_errors']:.0f}",
-                    flush=True,
-                )
+        sizes = {
+            t.name: check(f"http://127.0.0.1:{PORTS[t.server]}{t.path}", cookies.get(t.user or "", "")) for t in chosen
+        }
+        for number in range(args.rounds):
+            if args.rounds > 1:
+                print(f"round {number + 1} of {args.rounds}", flush=True)
+            rounds.append(_one_round(chosen, cookies, sizes, args))
     results["machine"]["load_after"] = Path("/proc/loadavg").read_text().strip()  # type: ignore[index]
-    results["runs"] = rows
+    results["runs"] = _medians(rounds)
+    if args.rounds > 1:
+        results["rounds"] = rounds
     out = HERE / "data" / f"web-{args.label}.json"
     out.write_text(json.dumps(results, indent=2))
     print(f"written {out}")
