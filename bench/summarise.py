@@ -2,6 +2,7 @@
 
 python bench/summarise.py sqlite-10k pg-10k             # throughput, ratios and p99 per run
 python bench/summarise.py --scale sqlite-1k sqlite-100k # p50 of the real pages at two scales
+python bench/summarise.py --before-after sqlite-10k-ab  # a run made with web_bench.py --before: old vs new
 """
 
 from __future__ import annotations
@@ -52,12 +53,49 @@ def scale(small: str, large: str) -> None:
         )
 
 
+def before_after(label: str) -> None:
+    """Each real page's req/s in the earlier code ("<page> (before)") and now, with their share of the static render."""
+    results = load(label)
+    by = {(r["target"], r["connections"]): r for r in results["runs"]}
+    counts = sorted({r["connections"] for r in results["runs"]})
+    first, *others = counts
+    more = f" ({', '.join(str(c) for c in others)} connections in brackets)" if others else ""
+    print(f"\n**{label}** ({results['machine']['date']}), req/s at {first} connection{more}:\n")
+    print("| page | before | now | change | before, vs static render | now, vs static render |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+
+    def cell(name: str, field: str) -> str:
+        values = []
+        for c in counts:
+            run, base = by[(name, c)], by.get((by[(name, c)]["baseline"], c))
+            if field == "rps":
+                values.append(f"{run['rps']:.1f}")
+            else:
+                values.append(f"{100 * run['rps'] / base['rps']:.0f} %" if base else "")
+        return values[0] + "".join(f" ({v})" for v in values[1:])
+
+    for r in results["runs"]:
+        name = r["target"]
+        if r["connections"] != first or (name + " (before)", first) not in by:
+            continue
+        old, new = by[(name + " (before)", first)], r
+        change = f"{100 * (new['rps'] / old['rps'] - 1):+.0f} %"
+        print(
+            f"| {name} | {cell(name + ' (before)', 'rps')} | {cell(name, 'rps')} | {change} "
+            f"| {cell(name + ' (before)', 'static')} | {cell(name, 'static')} |"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("labels", nargs="+")
     parser.add_argument("--scale", action="store_true")
+    parser.add_argument("--before-after", action="store_true")
     args = parser.parse_args()
-    if args.scale:
+    if args.before_after:
+        for label in args.labels:
+            before_after(label)
+    elif args.scale:
         scale(*args.labels)
     else:
         for label in args.labels:

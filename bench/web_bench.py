@@ -46,6 +46,7 @@ PASSWORD = "bench-password-2026"  # noqa: S105 - benchmark data (bench/generate.
 PORTS = {"hello": 8101, "static": 8102, "phb": 8103, "before": 8104}
 BEFORE = " (before)"
 SERVER_CPU, LOAD_CPU = "0", "1"
+SERVER_PIDS: list[int] = []  # of the running servers, for settle()
 
 
 @dataclass(frozen=True)
@@ -135,6 +136,7 @@ def servers(database_url: str, spec: dict[str, object], names: list[str], before
             processes.append(subprocess.Popen(command, env=server_env, stdout=log, stderr=subprocess.STDOUT))  # noqa: S603
         for name in names:
             _wait_ready(PORTS[name])
+        SERVER_PIDS[:] = [p.pid for p in processes]
         yield
     finally:
         for process in processes:
@@ -180,12 +182,34 @@ def check(url: str, cookie: str) -> int:
     return len(response.content)
 
 
+def _cpu_ticks(pids: list[int]) -> int:
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime + stime
+    return total
+
+
+def settle(timeout: float = 60) -> None:
+    """Wait until every server is idle: wrk stops the clock with up to 32 requests still queued in a server,
+    and that backlog must not be charged to the next target's run (all servers share one CPU)."""
+    deadline = time.monotonic() + timeout
+    before = _cpu_ticks(SERVER_PIDS)
+    while time.monotonic() < deadline:
+        time.sleep(0.3)
+        now = _cpu_ticks(SERVER_PIDS)
+        if now - before <= 2:  # at most 20 ms of CPU in 300 ms: idle
+            return
+        before = now
+
+
 def wrk(url: str, cookie: str, connections: int, seconds: int) -> dict[str, float]:
     command = [
         "taskset", "-c", LOAD_CPU, "wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s",
         "-s", str(HERE / "report.lua"), url,
     ]  # fmt: skip
     env = {**os.environ, "BENCH_COOKIE": cookie}
+    settle()
     output = subprocess.run(command, env=env, capture_output=True, text=True, check=True, timeout=seconds + 60)  # noqa: S603
     line = next(line for line in output.stdout.splitlines() if line.startswith("{"))
     return json.loads(line)
