@@ -161,7 +161,11 @@ class Finding(VersionedMixin, Audited, Base):
     """Something on a statement a person must look at: a flagged debit, unplanned spending, or a surplus."""
 
     __tablename__ = "dp_findings"
-    __table_args__ = (Index("ix_dp_findings_status_due_on", "status", "due_on"),)
+    __table_args__ = (
+        Index("ix_dp_findings_status_due_on", "status", "due_on"),
+        # The queue's default order: its first page is the first 25 entries with an open status.
+        Index("ix_dp_findings_due_on_id_status", "due_on", "id", "status"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
