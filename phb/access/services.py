@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import BindParameter, ColumnElement, Date, Integer, Select, bindparam, event, exists, or_, select
+from sqlalchemy import BindParameter, ColumnElement, Date, Integer, Select, bindparam, event, exists, or_, select, true
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from phb.access.rules import ORG_WIDE_READERS, Actor, Decision, Permission, Relationship, decide
@@ -142,14 +142,14 @@ def visible_people(actor: Actor) -> Select[Person]:
     return query.where(or_(*allowed)) if allowed else query.where(Person.id.is_(None))
 
 
-def visible_filter(actor: Actor, person_id: InstrumentedAttribute[int]) -> ColumnElement[bool] | None:
-    """A condition restricting ``person_id`` to the people this actor may see; None when they may see everyone.
+def visible_filter(actor: Actor, person_id: InstrumentedAttribute[int]) -> ColumnElement[bool]:
+    """A condition restricting ``person_id`` (of any table) to the people this actor may see.
 
-    For queues over other tables: with no condition the database can answer from that table's own indexes
-    instead of semi-joining every person.
+    For someone who may see everyone it is ``true()``, which SQLAlchemy leaves out of the WHERE clause: the
+    database then answers from that table's own indexes instead of semi-joining every person.
     """
     if actor.has_any(*ORG_WIDE_READERS):
-        return None
+        return true()
     return person_id.in_(visible_people(actor).with_only_columns(Person.id))
 
 

@@ -20,6 +20,7 @@ from phb.access.rules import Actor
 from phb.budgets import services
 from phb.budgets.models import BudgetDecision, FinalBudget, IndicativeBudget
 from phb.budgets.schemas import DecisionCreate, FinalBudgetRead, IndicativeBudgetRead
+from phb.budgets.standing import latest_decision
 from phb.errors import ConflictError, NotFoundError
 from phb.governance import services as governance
 from phb.governance.models import DecisionOutcome
@@ -92,7 +93,7 @@ def _record(session: Session, subject_type: str, outcome: DecisionOutcome) -> Bu
         return None
     authorised = outcome.outcome in {Outcome.APPROVED, Outcome.APPROVED_WITH_CONDITIONS}
     verdict = "authorised" if authorised else "refused"
-    previous = services.latest_decision(session, subject_type, outcome.subject_id)
+    previous = latest_decision(session, subject_type, outcome.subject_id)
     if previous is not None and previous.outcome == verdict:
         return None
     reasons = outcome.reasons if not outcome.conditions else f"{outcome.reasons} Conditions: {outcome.conditions}"

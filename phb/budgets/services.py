@@ -310,15 +310,6 @@ def _decision_read(decision: BudgetDecision) -> DecisionRead:
     return DecisionRead.model_validate(decision)
 
 
-def latest_decision(session: Session, subject_type: str, subject_id: int) -> BudgetDecision | None:
-    return session.scalar(
-        select(BudgetDecision)
-        .where(BudgetDecision.subject_type == subject_type, BudgetDecision.subject_id == subject_id)
-        .order_by(BudgetDecision.id.desc())
-        .limit(1)
-    )
-
-
 def _status(decision: BudgetDecision | None, request: DecisionRequest | None) -> Status:
     if decision is not None and (request is None or request.status != "open"):
         return "authorised" if decision.outcome == "authorised" else "refused"
@@ -471,9 +462,7 @@ def calculate_indicative_budget(
 
 
 def _indicative_budgets(session: Session, person_id: int) -> list[IndicativeBudgetRead]:
-    rows = session.scalars(
-        select(IndicativeBudget).where(IndicativeBudget.person_id == person_id).order_by(IndicativeBudget.number.desc())
-    ).all()
+    rows = _newest_first(session, IndicativeBudget, person_id)
     standing = Standing.of_person(session, person_id, (INDICATIVE,))
     return [_indicative_read(session, b, standing) for b in rows]
 
@@ -485,6 +474,11 @@ def list_indicative_budgets(session: Session, actor: Actor, person_id: int) -> l
 
 
 OwnedBudget = TypeVar("OwnedBudget", IndicativeBudget, FinalBudget)
+
+
+def _newest_first(session: Session, model: type[OwnedBudget], person_id: int) -> Sequence[OwnedBudget]:
+    """A person's indicative or final budgets, highest number first."""
+    return session.scalars(select(model).where(model.person_id == person_id).order_by(model.number.desc())).all()
 
 
 def owned_budget(
@@ -1120,9 +1114,7 @@ def final_budget(session: Session, actor: Actor, person_id: int, final_budget_id
 
 
 def _list_final(session: Session, person_id: int) -> list[FinalBudgetRead]:
-    rows = session.scalars(
-        select(FinalBudget).where(FinalBudget.person_id == person_id).order_by(FinalBudget.number.desc())
-    ).all()
+    rows = _newest_first(session, FinalBudget, person_id)
     standing = Standing.of_person(session, person_id, (FINAL,))
     return [_final_read(session, f, standing) for f in rows]
 
@@ -1281,12 +1273,8 @@ def budget_overview(session: Session, actor: Actor, person_id: int) -> BudgetOve
     """Everything about a person's budget: assessments, indicative and final budgets, the sheet, schedules."""
     require_person(session, actor, Permission.PERSON_READ, person_id)
     standing = Standing.of_person(session, person_id, (INDICATIVE, FINAL))
-    indicative = session.scalars(
-        select(IndicativeBudget).where(IndicativeBudget.person_id == person_id).order_by(IndicativeBudget.number.desc())
-    ).all()
-    finals = session.scalars(
-        select(FinalBudget).where(FinalBudget.person_id == person_id).order_by(FinalBudget.number.desc())
-    ).all()
+    indicative = _newest_first(session, IndicativeBudget, person_id)
+    finals = _newest_first(session, FinalBudget, person_id)
     # As _authorised_final / _authorised_indicative: the newest ever authorised (else the newest indicative).
     final_in_force = next((f for f in finals if standing.was_authorised(FINAL, f.id)), None)
     indicative_in_force = next((b for b in indicative if standing.was_authorised(INDICATIVE, b.id)), None)

@@ -20,6 +20,16 @@ from phb.governance.models import DecisionRequest
 Subject = tuple[str, int]  # (subject type, subject id)
 
 
+def latest_decision(session: Session, subject_type: str, subject_id: int) -> BudgetDecision | None:
+    """The newest decision about one budget (None: never decided)."""
+    return session.scalar(
+        select(BudgetDecision)
+        .where(BudgetDecision.subject_type == subject_type, BudgetDecision.subject_id == subject_id)
+        .order_by(BudgetDecision.id.desc())
+        .limit(1)
+    )
+
+
 @dataclass
 class Standing:
     """Decisions and requests about budgets, by subject."""
@@ -66,11 +76,6 @@ class Standing:
     @classmethod
     def of_subject(cls, session: Session, subject_type: str, subject_id: int) -> Standing:
         """One budget's latest decision and newest request (two queries)."""
-        decision = session.scalar(
-            select(BudgetDecision)
-            .where(BudgetDecision.subject_type == subject_type, BudgetDecision.subject_id == subject_id)
-            .order_by(BudgetDecision.id.desc())
-            .limit(1)
-        )
+        decision = latest_decision(session, subject_type, subject_id)
         request = governance.request_for(session, subject_type, subject_id)
         return cls().include([] if decision is None else [decision], [] if request is None else [request])

@@ -22,7 +22,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from phb.access.rules import Actor, Permission
-from phb.access.services import require, require_person, visible_people
+from phb.access.services import require, require_person, visible_filter
 from phb.accounts.models import User
 from phb.accounts.rules import ROLE_LABELS, Role
 from phb.audit.services import because
@@ -374,14 +374,13 @@ def _deciding_role(framework: Framework, request: DecisionRequest, actor: Actor)
 
 
 def _open_requests_for(actor: Actor) -> Select[DecisionRequest]:
-    people = visible_people(actor).with_only_columns(Person.id)
     return (
         select(DecisionRequest)
         .where(
             DecisionRequest.status == "open",
             DecisionRequest.at_panel.is_(False),
             DecisionRequest.proposed_by_id != actor.user_id,
-            DecisionRequest.person_id.in_(people),
+            visible_filter(actor, DecisionRequest.person_id),
         )
         .order_by(DecisionRequest.step_due_at, DecisionRequest.id)
     )

@@ -10,7 +10,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from phb.access.rules import Actor, Permission
-from phb.access.services import require_person, visible_people
+from phb.access.services import require_person, visible_filter
 from phb.audit.services import because
 from phb.errors import ValidationFailedError
 from phb.people.models import Person
@@ -170,7 +170,6 @@ def person_reviews(session: Session, actor: Actor, person_id: int) -> list[Revie
 
 def reviews_dashboard(session: Session, actor: Actor) -> list[DashboardRow]:
     """Every agreed, open plan the actor may see with when its review is due, soonest first."""
-    visible = visible_people(actor).with_only_columns(Person.id)
     last = (
         select(PlanReview.plan_id, func.max(PlanReview.held_on).label("held_on"))
         .where(PlanReview.status == "completed")
@@ -189,7 +188,11 @@ def reviews_dashboard(session: Session, actor: Actor) -> list[DashboardRow]:
         .join(PlanVersion, and_(PlanVersion.plan_id == CarePlan.id, PlanVersion.number == CarePlan.current_version))
         .outerjoin(last, last.c.plan_id == CarePlan.id)
         .outerjoin(requested, requested.c.plan_id == CarePlan.id)
-        .where(CarePlan.person_id.in_(visible), CarePlan.first_agreed_on.is_not(None), CarePlan.closed_on.is_(None))
+        .where(
+            visible_filter(actor, CarePlan.person_id),
+            CarePlan.first_agreed_on.is_not(None),
+            CarePlan.closed_on.is_(None),
+        )
     )
     result = []
     for plan, version, person, held_on, requested_on, request_plan in rows:

@@ -279,10 +279,7 @@ def _queue_filters(
     actor: Actor, status: str, category: str, owner: str, *, overdue: bool, person_id: int | None, on: dt.date
 ) -> list[ColumnElement[bool]]:
     """The queue's conditions, all on the findings table itself (so counting needs no join)."""
-    filters: list[ColumnElement[bool]] = []
-    visible = visible_filter(actor, Finding.person_id)
-    if visible is not None:
-        filters.append(visible)
+    filters = [visible_filter(actor, Finding.person_id)]
     if status == "open":
         filters.append(Finding.status.in_(OPEN_STATUSES))
     elif status and status != "all":

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from phb.access.rules import Actor, Permission
 from phb.access.rules import decide as access_decide
-from phb.access.services import relationship, require_person, visible_people
+from phb.access.services import relationship, require_person, visible_filter
 from phb.accounts.models import User
 from phb.accounts.rules import ROLE_LABELS, Role
 from phb.accounts.services import actor_for
@@ -614,12 +614,11 @@ def dashboard(session: Session, actor: Actor) -> list[AppealRead]:
     Each row says its next step, when it is due and whether it is overdue; an overdue step is flagged for
     anyone at a level above the step's owner.
     """
-    people = visible_people(actor).with_only_columns(Person.id)
     appeals = list(
         session.scalars(
             select(Appeal)
             .where(
-                Appeal.person_id.in_(people),
+                visible_filter(actor, Appeal.person_id),
                 Appeal.status.in_([Stage.LODGED, Stage.ACKNOWLEDGED, Stage.UNDER_REVIEW, Stage.DECIDED]),
             )
             .order_by(Appeal.lodged_on, Appeal.id)
@@ -634,11 +633,10 @@ def appeal_report(session: Session, actor: Actor) -> list[ReportRow]:
     """Decided appeals of people the actor may see, by quarter, decision type and outcome, with time to decide."""
     if not actor.is_staff:
         raise ForbiddenError("The appeals report is for staff.")
-    people = visible_people(actor).with_only_columns(Person.id)
     calendar = load_config().calendar
     rows = session.execute(
         select(Appeal.lodged_on, Appeal.decided_on, Appeal.decision_type, Appeal.decision).where(
-            Appeal.person_id.in_(people), Appeal.decided_on.is_not(None), Appeal.decision.is_not(None)
+            visible_filter(actor, Appeal.person_id), Appeal.decided_on.is_not(None), Appeal.decision.is_not(None)
         )
     )
     return report(
