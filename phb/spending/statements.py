@@ -24,9 +24,12 @@ import datetime as dt
 import decimal
 import functools
 import hashlib
+import operator
 import re
-from collections.abc import Iterator
+import struct
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import IO, Final, Literal, NamedTuple
 
 from phb.spending.exceptions import MalformedStatement
@@ -232,6 +235,26 @@ def row_key_normalised(account_id: int, posted_on: str, amount_pence: int, norma
     return int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big", signed=True)
 
 
+def row_keys(
+    account_id: int, isos: Iterable[str], amounts: Iterable[int], normalised: Iterable[str], occurrences: Iterable[int]
+) -> list[int]:
+    """:func:`row_key_normalised` of many lines at once (the same keys; C calls only, no Python frame per line)."""
+    texts = map(_KEY_TEXT, repeat(account_id), isos, amounts, normalised, occurrences)
+    digests = b"".join(map(_DIGEST, map(hashlib.sha256, map(str.encode, texts))))
+    count = len(digests) // 32
+    return list(_first_eight_bytes(count).unpack(digests)) if count else []
+
+
+_KEY_TEXT = "{}|{}|{}|{}|{}".format
+_DIGEST = operator.methodcaller("digest")
+
+
+@functools.lru_cache(maxsize=16)
+def _first_eight_bytes(count: int) -> struct.Struct:
+    """Big-endian signed 64-bit integers from the first 8 of every 32 bytes (``count`` SHA-256 digests)."""
+    return struct.Struct(">" + "q24x" * count)
+
+
 def _find_header(rows: Iterator[list[str]], profile: StatementProfile) -> tuple[list[str], int]:
     line_number = 0
     for row in rows:
@@ -273,59 +296,90 @@ def _mcc(value: str, line_number: int) -> str | None:
     return raw
 
 
-def read_csv(stream: IO[str], profile: StatementProfile) -> Iterator[ParsedLine]:  # noqa: C901 - one loop, inline for speed
+class CsvLayout:
+    """Where a profile's columns are in one file's header, and how one row of that file becomes a line."""
+
+    def __init__(self, header: list[str], header_line: int, profile: StatementProfile) -> None:
+        index = {name.lower(): i for i, name in enumerate(header)}
+        optional = {profile.mcc_column, profile.balance_column}  # a file without them has no MCCs or balances
+        missing = [c for c in profile.columns if c.lower() not in index and c not in optional]
+        if missing:
+            raise MalformedStatement(header_line, f"header is missing column(s) {', '.join(missing)} ({profile.label})")
+
+        def col(name: str | None) -> int | None:
+            return None if name is None else index.get(name.lower())
+
+        date_i = col(profile.date_column)
+        assert date_i is not None  # noqa: S101 - checked as a required column above
+        self.profile, self.header, self.width, self.date_i = profile, header, len(header), date_i
+        self.desc_is = [i for i in (col(c) for c in profile.description_columns) if i is not None]
+        self.amount_i, self.in_i, self.out_i = (
+            col(profile.amount_column),
+            col(profile.paid_in_column),
+            col(profile.paid_out_column),
+        )
+        self.mcc_i, self.balance_i = col(profile.mcc_column), col(profile.balance_column)
+        self.positive_out = profile.sign == "positive_out" and self.amount_i is not None
+        self.dates: dict[str, dt.date] = {}  # a statement has a few hundred distinct dates: parse each once
+
+    @classmethod
+    def read_header(cls, reader: Iterator[list[str]], profile: StatementProfile) -> CsvLayout:
+        """Skip to the header row (past any preamble) and map its columns."""
+        header, header_line = _find_header(reader, profile)
+        return cls(header, header_line, profile)
+
+    def date(self, raw: str, line_number: int) -> dt.date:
+        """The date of a raw date cell, parsed once per distinct string."""
+        posted_on = self.dates.get(raw)
+        if posted_on is None:
+            if len(self.dates) >= _DATE_CACHE:
+                self.dates.clear()
+            posted_on = self.dates[raw] = parse_date(raw, self.profile.date_format, line_number)
+        return posted_on
+
+    def parse(self, row: list[str], line_number: int) -> ParsedLine | None:
+        """One row as a line; ``None`` for a blank row.
+
+        Raises:
+            MalformedStatement: naming the line and the field, e.g. "line 7: Amount '12.3.4' is not an amount".
+        """
+        if len(row) < self.width:
+            if not any(cell.strip() for cell in row):
+                return None  # blank lines and trailing padding
+            raise MalformedStatement(line_number, f"expected {self.width} fields, found {len(row)}")
+        if len(self.desc_is) == 1:
+            description = row[self.desc_is[0]].strip()
+        else:
+            description = " ".join(part for part in (row[i].strip() for i in self.desc_is) if part)
+        if not description:
+            raise MalformedStatement(line_number, "description is empty")
+        amount = _amount(row, line_number, self.header, self.amount_i, self.in_i, self.out_i)
+        if self.positive_out:
+            amount = -amount
+        balance = None
+        balance_i = self.balance_i
+        if balance_i is not None and row[balance_i].strip():
+            balance = parse_pence(row[balance_i], line_number, self.header[balance_i])
+        mcc_i = self.mcc_i
+        mcc = _mcc(row[mcc_i], line_number) if mcc_i is not None and row[mcc_i] else None
+        posted_on = self.date(row[self.date_i], line_number)
+        return ParsedLine(line_number, posted_on, description[:MAX_DESCRIPTION], amount, balance, mcc)
+
+
+def read_csv(stream: IO[str], profile: StatementProfile) -> Iterator[ParsedLine]:
     """Stream a statement CSV through ``profile``, one :class:`ParsedLine` per transaction line.
+
+    (The importer reads a batch of lines at a time instead: :mod:`phb.spending.batches`.)
 
     Raises:
         MalformedStatement: naming the line and the field, e.g. "line 7: Amount '12.3.4' is not an amount".
     """
     reader = csv.reader(stream, delimiter=profile.delimiter)
-    header, header_line = _find_header(reader, profile)
-    index = {name.lower(): i for i, name in enumerate(header)}
-    optional = {profile.mcc_column, profile.balance_column}  # a file without them simply has no MCCs or balances
-    missing = [c for c in profile.columns if c.lower() not in index and c not in optional]
-    if missing:
-        raise MalformedStatement(header_line, f"header is missing column(s) {', '.join(missing)} ({profile.label})")
-
-    def col(name: str | None) -> int | None:
-        return None if name is None else index.get(name.lower())
-
-    date_i = col(profile.date_column)
-    desc_is = [i for i in (col(c) for c in profile.description_columns) if i is not None]
-    amount_i, in_i, out_i = col(profile.amount_column), col(profile.paid_in_column), col(profile.paid_out_column)
-    mcc_i, balance_i = col(profile.mcc_column), col(profile.balance_column)
-    assert date_i is not None  # noqa: S101 - checked as a required column above
-    width = len(header)
-    positive_out = profile.sign == "positive_out" and amount_i is not None
-    date_format = profile.date_format
-    dates: dict[str, dt.date] = {}  # a statement has a few hundred distinct dates: parse each once
-    single = desc_is[0] if len(desc_is) == 1 else None
+    layout = CsvLayout.read_header(reader, profile)
     for row in reader:
-        line_number = reader.line_num
-        if len(row) < width:
-            if not any(cell.strip() for cell in row):
-                continue  # blank lines and trailing padding
-            raise MalformedStatement(line_number, f"expected {width} fields, found {len(row)}")
-        if single is not None:
-            description = row[single].strip()
-        else:
-            description = " ".join(part for part in (row[i].strip() for i in desc_is) if part)
-        if not description:
-            raise MalformedStatement(line_number, "description is empty")
-        amount = _amount(row, line_number, header, amount_i, in_i, out_i)
-        if positive_out:
-            amount = -amount
-        balance = None
-        if balance_i is not None and row[balance_i].strip():
-            balance = parse_pence(row[balance_i], line_number, header[balance_i])
-        mcc = _mcc(row[mcc_i], line_number) if mcc_i is not None and row[mcc_i] else None
-        raw_date = row[date_i]
-        posted_on = dates.get(raw_date)
-        if posted_on is None:
-            if len(dates) >= _DATE_CACHE:
-                dates.clear()
-            posted_on = dates[raw_date] = parse_date(raw_date, date_format, line_number)
-        yield ParsedLine(line_number, posted_on, description[:MAX_DESCRIPTION], amount, balance, mcc)
+        line = layout.parse(row, reader.line_num)
+        if line is not None:
+            yield line
 
 
 def _decimal_pence(value: decimal.Decimal, line_number: int, field_name: str) -> int:
