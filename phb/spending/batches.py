@@ -26,11 +26,13 @@ from typing import IO, NamedTuple
 
 from phb.spending.exceptions import MalformedStatement
 from phb.spending.statements import (
+    DATE_CACHE,
     MAX_DESCRIPTION,
     PROFILES,
     CsvLayout,
     ParsedLine,
     StatementSummary,
+    parse_date,
     read_ofx,
 )
 
@@ -121,10 +123,14 @@ class _CsvBatches:
     def _dates(self, rows: list[list[str]]) -> list[dt.date] | None:
         layout = self.layout
         raw = list(map(operator.itemgetter(layout.date_i), rows))
-        known = layout.dates
-        for value in set(raw).difference(known):
+        known, needed = layout.dates, set(raw)
+        new = needed.difference(known)
+        if len(known) + len(new) > DATE_CACHE:  # the cache is bounded: start afresh with this batch's dates
+            known.clear()
+            new = needed
+        for value in new:
             try:
-                layout.date(value, 0)
+                known[value] = parse_date(value, layout.profile.date_format, 0)
             except MalformedStatement:
                 return None  # row by row names the line
         return list(map(known.__getitem__, raw))

@@ -165,7 +165,7 @@ class StatementSummary:
     extra: dict[str, str] = field(default_factory=dict)
 
 
-_DATE_CACHE = 10_000
+DATE_CACHE = 10_000  # distinct date strings kept parsed
 _PLAIN_MONEY = re.compile(r"-?[0-9]+\.[0-9]{2}")
 _MONEY = re.compile(r"([+-]?)(\d+)(?:\.(\d{1,2}))?")
 _CLEAN = str.maketrans("", "", "£, \u00a3")
@@ -332,7 +332,7 @@ class CsvLayout:
         """The date of a raw date cell, parsed once per distinct string."""
         posted_on = self.dates.get(raw)
         if posted_on is None:
-            if len(self.dates) >= _DATE_CACHE:
+            if len(self.dates) >= DATE_CACHE:
                 self.dates.clear()
             posted_on = self.dates[raw] = parse_date(raw, self.profile.date_format, line_number)
         return posted_on

@@ -274,15 +274,11 @@ def test_only_days_the_account_already_has_go_through_the_staging_table(db, offi
     assert staged() is postgres
 
 
-def test_identical_lines_either_side_of_a_batch_boundary_are_two_transactions_and_keep_their_keys(
-    db, officer, account
-):
+def test_identical_lines_either_side_of_a_batch_boundary_are_two_transactions_and_keep_their_keys(db, officer, account):
     """The identical Tesco lines of QUARTER are file lines 4 and 5: batches of 3 lines put them in different batches."""
     split = _import(db, officer, account, QUARTER, batch_size=3)
     assert (split.lines_added, split.duplicates) == (6, 0)
     again = _import(db, officer, account, QUARTER.replace(b"\n", b"\r\n"), batch_size=5000)  # other bytes, same lines
     assert (again.lines_read, again.lines_added) == (6, 0)
-    tesco = db.scalars(
-        select(StatementTransaction.line_number).where(StatementTransaction.payee.like("%TESCO%"))
-    ).all()
+    tesco = db.scalars(select(StatementTransaction.line_number).where(StatementTransaction.payee.like("%TESCO%"))).all()
     assert sorted(tesco) == [4, 5]

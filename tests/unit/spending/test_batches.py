@@ -57,8 +57,9 @@ def test_batches_hold_the_same_lines_as_reading_one_at_a_time(size, newline):
     expected = _one_at_a_time(data, "generic")
     assert len(expected) == 3 + 6 + 9
     assert _by_batches(data, "generic", size) == expected
-    assert expected[3][2] == "TESCO\nSTORES 2345" and expected[3][0] == 6  # numbered by its last physical line
-    assert expected[4][3] == -1200 and expected[5][3] == 500 and expected[6][5] == "5541"
+    assert expected[3][2] == "TESCO\nSTORES 2345"
+    assert expected[3][0] == 6  # numbered by its last physical line
+    assert [expected[4][3], expected[5][3], expected[6][5]] == [-1200, 500, "5541"]
 
 
 @pytest.mark.parametrize("profile", sorted(PROFILES))
@@ -67,8 +68,12 @@ def test_every_built_in_layout_reads_the_same_in_batches(profile):
     assert _by_batches(data, profile, 2) == _one_at_a_time(data, profile)
 
 
-def test_a_long_common_file_reads_the_same_in_batches():
-    rng = random.Random(4)
+@pytest.mark.parametrize("date_cache", [10_000, 5])
+def test_a_long_common_file_reads_the_same_in_batches(monkeypatch, date_cache):
+    """Also when the bounded cache of parsed dates fills up part way through the file."""
+    monkeypatch.setattr("phb.spending.batches.DATE_CACHE", date_cache)
+    monkeypatch.setattr("phb.spending.statements.DATE_CACHE", date_cache)
+    rng = random.Random(4)  # noqa: S311 - test data, not a secret
     rows, balance = [], 100_000
     for day in range(1, 29):
         for _ in range(rng.randint(0, 30)):
