@@ -1,5 +1,7 @@
 """Migration 0004 turns existing statement lines' hex row hashes into 64-bit row keys, and back on downgrade.
 
+Migrations that rebuild the lines' table (0003, 0004, 0006) keep every line and every finding's link to its line.
+
 A line's key must come out exactly as the importer computes it, or re-importing a statement after the upgrade
 would add its lines a second time. Two identical lines on one day (two purchases) must keep distinct keys.
 """
@@ -26,6 +28,11 @@ LINES = statement(
 )
 
 
+_FINDING_LINKS = text(
+    "SELECT t.payee, t.line_number FROM dp_findings f JOIN dp_transactions t ON t.id = f.transaction_id ORDER BY f.id"
+)
+
+
 def _old_hash(account_id: int, posted_on: str, pence: int, description: str, occurrence: int) -> str:
     normalised = " ".join(description.upper().split())
     return hashlib.sha256(f"{account_id}|{posted_on}|{pence}|{normalised}|{occurrence}".encode()).hexdigest()
@@ -45,7 +52,9 @@ def test_row_keys_survive_a_downgrade_and_upgrade_and_a_reimport_still_adds_noth
         db.commit()
     with engine.connect() as conn:
         keys = dict(conn.execute(text("SELECT id, row_key FROM dp_transactions")).all())
+        links = conn.execute(_FINDING_LINKS).all()
     assert len(set(keys.values())) == 3  # the two Tesco purchases are two lines with two keys
+    assert ("WILLIAM HILL ONLINE", 4) in {(payee, number) for payee, number in links}
 
     migrate.downgrade(url, "0003_spending_transaction_key")
     with engine.connect() as conn:
@@ -59,6 +68,8 @@ def test_row_keys_survive_a_downgrade_and_upgrade_and_a_reimport_still_adds_noth
     migrate.upgrade(url)
     with engine.connect() as conn:
         assert dict(conn.execute(text("SELECT id, row_key FROM dp_transactions")).all()) == keys
+        # Rebuilding dp_transactions (SQLite batch mode) must not run ON DELETE SET NULL on the findings' links.
+        assert conn.execute(_FINDING_LINKS).all() == links
     with factory() as db:
         act_as(db, AuditActor(user_id=None, label="test:setup"))
         officer = actor(db, make_user(db, "lena", Role.DIRECT_PAYMENTS_OFFICER))
