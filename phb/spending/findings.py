@@ -10,6 +10,7 @@ decision, never automatic) or referred to governance.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 from typing import Any, Final
 
 from sqlalchemy import ColumnElement, and_, bindparam, func, insert, literal, select, update
@@ -22,7 +23,7 @@ from phb.audit.models import AuditEvent
 from phb.audit.presentation import describe
 from phb.audit.services import because
 from phb.errors import ConflictError, ForbiddenError, NotFoundError, ValidationFailedError
-from phb.money import ZERO, to_pence
+from phb.money import ZERO, from_pence, to_pence
 from phb.people.models import Person
 from phb.people.schemas import Page
 from phb.spending import integration
@@ -109,15 +110,35 @@ def match_import(
     return True
 
 
+@dataclass
+class StreamedUnplanned:
+    """The unplanned debits of an import into an account with no budget sheet, added up as the lines streamed."""
+
+    count: int = 0
+    pence: int = 0  # negative: money out
+    first: dt.date | None = None
+    last: dt.date | None = None
+    payees: set[str] = field(default_factory=set)
+
+    def group(self) -> list[tuple[Any, ...]]:
+        """What the grouping query over the import would return: one group, or none."""
+        if not self.count:
+            return []
+        return [(None, from_pence(self.pence), self.count, self.first, self.last, None, len(self.payees))]
+
+
 def raise_for_import(
     session: Session,
     actor: Actor,
     account: DirectPaymentAccount,
     import_id: int,
     lines: list[PlannedLine] | None,
+    streamed: StreamedUnplanned | None = None,
 ) -> int:
     """Match an import's debits, then raise its findings in bulk; returns how many were raised.
 
+    ``streamed``: with no budget sheet, the importer can add up the unplanned debits as they stream past, when
+    every line was added (nothing was a duplicate), so a million-line import is not read back to count them.
     Bulk rows bypass the ORM's audit hook: the import's own audit event records the count.
     """
     has_sheet = match_import(session, account, import_id, lines)
@@ -158,7 +179,16 @@ def raise_for_import(
     session.execute(insert(Finding).from_select(names, flagged))
     unplanned = [
         *_grouped(session, account, import_id, tx.flag_category == "connected_person", "connected_person", common),
-        *_grouped(session, account, import_id, tx.match_status == "unplanned", "unplanned", common, by_payee=has_sheet),
+        *_grouped(
+            session,
+            account,
+            import_id,
+            tx.match_status == "unplanned",
+            "unplanned",
+            common,
+            by_payee=has_sheet,
+            known=None if has_sheet or streamed is None else streamed.group(),
+        ),
     ]
     if unplanned:
         session.execute(insert(Finding), unplanned)
@@ -175,28 +205,33 @@ def _grouped(
     common: dict[str, Any],
     *,
     by_payee: bool = True,
+    known: list[tuple[Any, ...]] | None = None,
 ) -> list[dict[str, Any]]:
     """One finding per payee (or one for the whole import) for lines that are many but one question.
 
     Unplanned spending with no budget sheet at all is one finding for the import: the question is the missing
-    sheet, not each payee.
+    sheet, not each payee. ``known``: the groups, already added up (``StreamedUnplanned``).
     """
     tx = StatementTransaction
     payee = tx.payee if by_payee else literal(None, type_=tx.payee.type)
-    groups = session.execute(
-        select(
-            payee,
-            func.sum(tx.amount),
-            func.count(),
-            func.min(tx.posted_on),
-            func.max(tx.posted_on),
-            func.min(tx.flag_reason),
-            func.count(func.distinct(tx.payee)),
-        )
-        .where(tx.import_id == import_id, which)
-        .group_by(payee)
-        .order_by(payee)
-    ).all()
+    groups = (
+        known
+        if known is not None
+        else session.execute(
+            select(
+                payee,
+                func.sum(tx.amount),
+                func.count(),
+                func.min(tx.posted_on),
+                func.max(tx.posted_on),
+                func.min(tx.flag_reason),
+                func.count(func.distinct(tx.payee)),
+            )
+            .where(tx.import_id == import_id, which)
+            .group_by(payee)
+            .order_by(payee)
+        ).all()
+    )
     rows = []
     for name, spent, count, first, last, flag_reason, payees in groups:
         if not count:

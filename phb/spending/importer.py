@@ -26,10 +26,11 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import hashlib
+import operator
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from itertools import repeat
+from itertools import compress, repeat
 from typing import IO, Any
 
 from sqlalchemy import ColumnElement, func, insert, select, update
@@ -203,6 +204,7 @@ def _run(
     reconciler, summary = Reconciler(), StatementSummary()
     writer = writer_for(session.connection(), account.id)
     occurrences = _Occurrences()
+    streamed = None if unplanned is None else findings_service.StreamedUnplanned()
     account_id, first, last, read, flagged = account.id, None, None, 0, 0
     try:
         with _collector_paused():
@@ -220,6 +222,8 @@ def _run(
                     )
                 )  # fmt: skip
                 writer.write(Rows(base, dates, amounts, flags, flagged_at, unplanned))
+                if streamed is not None:
+                    _add_unplanned(streamed, dates, amounts, payees, flagged_at)
                 flagged += len(flagged_at)
                 low, high = min(dates), max(dates)
                 first = low if first is None or low < first else first
@@ -234,8 +238,33 @@ def _run(
     if on_progress is not None:
         on_progress(read, read)
     result.lines_read, result.first_date, result.last_date = read, first, last
-    _finish(session, actor, account, result, (batch_row, writer.added, flagged, sheet, rules), reconciler, summary)
+    if writer.added != read:  # some lines were already there: the sums made while streaming are not the import's
+        streamed = None
+    _finish(session, actor, account, result, (batch_row, writer.added, flagged, sheet, streamed), reconciler, summary)
     session.expire(batch_row)
+
+
+def _add_unplanned(
+    streamed: findings_service.StreamedUnplanned,
+    dates: Sequence[dt.date],
+    amounts: Sequence[int],
+    payees: Sequence[str],
+    flagged_at: list[int],
+) -> None:
+    """Add a batch's unplanned lines (its unflagged debits: the account has no budget sheet) to the totals."""
+    unplanned = list(map(operator.lt, amounts, repeat(0)))
+    for i in flagged_at:
+        unplanned[i] = False
+    count = unplanned.count(True)
+    if not count:
+        return
+    days = list(compress(dates, unplanned))
+    low, high = min(days), max(days)
+    streamed.count += count
+    streamed.pence += sum(compress(amounts, unplanned))
+    streamed.first = low if streamed.first is None or low < streamed.first else streamed.first
+    streamed.last = high if streamed.last is None or high > streamed.last else streamed.last
+    streamed.payees.update(compress(payees, unplanned))
 
 
 @contextmanager
@@ -287,12 +316,12 @@ def _finish(
     actor: Actor,
     account: DirectPaymentAccount,
     result: ImportResult,
-    state: tuple[StatementImport, int, int, list[PlannedLine] | None, RuleSet],
+    state: tuple[StatementImport, int, int, list[PlannedLine] | None, findings_service.StreamedUnplanned | None],
     reconciler: Reconciler,
     summary: StatementSummary,
 ) -> None:
     """Counts, reconciliation, findings, the import's row and its one audit event."""
-    batch, added, flagged, sheet, rules = state
+    batch, added, flagged, sheet, streamed = state
     import_id, read, first, last = batch.id, result.lines_read, result.first_date, result.last_date
     result.lines_added = added
     if result.lines_added == read:  # nothing was already there: the counts made while streaming are exact
@@ -307,7 +336,7 @@ def _finish(
             or 0
         )
     _reconcile(session, account, result, reconciler, summary)
-    result.findings_raised = findings_service.raise_for_import(session, actor, account, import_id, sheet)
+    result.findings_raised = findings_service.raise_for_import(session, actor, account, import_id, sheet, streamed)
     session.execute(
         update(StatementImport)
         .where(StatementImport.id == import_id)
@@ -334,7 +363,7 @@ def _finish(
             "filename": result.filename,
             "file_sha256": result.file_sha256,
             "profile": result.profile,
-            "rules_version": rules.version,
+            "rules_version": batch.rules_version,
             "lines_read": result.lines_read,
             "lines_added": result.lines_added,
             "duplicates": result.duplicates,

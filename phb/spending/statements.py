@@ -166,6 +166,7 @@ class StatementSummary:
 
 
 DATE_CACHE = 10_000  # distinct date strings kept parsed
+_ISO = "%Y-%m-%d"
 _PLAIN_MONEY = re.compile(r"-?[0-9]+\.[0-9]{2}")
 _MONEY = re.compile(r"([+-]?)(\d+)(?:\.(\d{1,2}))?")
 _CLEAN = str.maketrans("", "", "£, \u00a3")
@@ -193,6 +194,11 @@ def parse_pence(text: str, line_number: int, column: str) -> int:
 
 @functools.lru_cache(maxsize=8192)
 def _parse_date(value: str, date_format: str) -> dt.date | None:
+    if date_format == _ISO and len(value) == 10 and value[4] == value[7] == "-":  # noqa: PLR2004 - yyyy-mm-dd
+        try:  # the dates strptime reads in this shape, 20x faster (anything else is left to strptime)
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
     for fmt in (date_format, "%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d %b %Y", "%d/%m/%y"):
         try:
             return dt.datetime.strptime(value, fmt).date()  # noqa: DTZ007 - a calendar date, no time zone

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from phb.spending.exceptions import MalformedStatement
-from phb.spending.statements import PROFILES, StatementSummary, parse_pence, read_csv, read_ofx, row_key
+from phb.spending.statements import PROFILES, StatementSummary, _parse_date, parse_pence, read_csv, read_ofx, row_key
 from tests.factories_spending import SAMPLES
 
 
@@ -68,3 +68,16 @@ def test_row_key_ignores_case_and_spacing_but_not_occurrence(description):
     assert row_key(1, on, -100, description.upper(), 0) == row_key(1, on, -100, spaced.upper(), 0)
     assert row_key(1, on, -100, description, 0) != row_key(1, on, -100, description, 1)
     assert -(2**63) <= row_key(1, on, -100, description, 0) < 2**63  # fits a BIGINT
+
+
+@pytest.mark.parametrize(
+    "value", ["2026-10-03", "2026-02-29", "2026-02-30", "2026-1-03", "0000-01-01", "2026-W01-1", "２０２６-10-03"]
+)
+def test_iso_dates_read_as_strptime_reads_them(value):
+    """ISO dates take a fast path (``date.fromisoformat``); what it reads must be what ``strptime`` reads."""
+    _parse_date.cache_clear()
+    try:
+        expected = dt.datetime.strptime(value, "%Y-%m-%d").date()  # noqa: DTZ007 - a calendar date
+    except ValueError:
+        expected = None
+    assert _parse_date(value, "%Y-%m-%d") == expected
