@@ -212,7 +212,7 @@ def _run(
                 reconciler.batch(batch)  # first: it raises for a date out of order, which the keys rely on
                 dates, amounts, descriptions = batch.dates, batch.amounts, batch.descriptions
                 normalised = list(map(" ".join, map(str.split, map(str.upper, descriptions))))  # normalised_description
-                isos = list(map(dt.date.isoformat, dates))
+                isos = list(map({day: day.isoformat() for day in set(dates)}.__getitem__, dates))
                 keys = row_keys(account_id, isos, amounts, normalised, occurrences.of(dates, amounts, normalised))
                 payees, flags, flagged_at = check.batch(batch)
                 base = list(
@@ -298,16 +298,17 @@ class _Occurrences:
     def of(self, dates: Sequence[dt.date], amounts: Sequence[int], normalised: Sequence[str]) -> list[int]:
         """Each line's count of identical lines before it on its day."""
         keys = list(zip(dates, amounts, normalised, strict=True))
-        last_day, carried = dates[-1], self.carried
+        last_day_from = dates.index(dates[-1])  # the file is in date order: the last day's lines end the batch
+        carried = self.carried
         if len(set(keys)) == len(keys) and carried.keys().isdisjoint(keys):  # the common case: no repeats
-            self.carried = {key: 1 for key in keys if key[0] == last_day}
+            self.carried = dict.fromkeys(keys[last_day_from:], 1)
             return [0] * len(keys)
         counts, found = dict(carried), []
         for key in keys:
             count = counts.get(key, 0)
             found.append(count)
             counts[key] = count + 1
-        self.carried = {key: count for key, count in counts.items() if key[0] == last_day}
+        self.carried = {key: counts[key] for key in keys[last_day_from:]}
         return found
 
 
