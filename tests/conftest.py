@@ -100,7 +100,9 @@ def db(session_factory: sessionmaker[Session]) -> Iterator[Session]:
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, secret_key="test-secret", cookie_secure=True, log_level="WARNING")
+    return Settings(
+        database_url=database_url, secret_key="test-secret", cookie_secure=True, log_level="WARNING", freeze_heap=False
+    )
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +77,16 @@ def _fix_options_allow(app: Litestar) -> None:
                     cell.cell_contents = route
 
 
+def freeze_startup_heap() -> None:
+    """Collect, then freeze what is left: startup objects live for the whole process (see ``Settings.freeze_heap``).
+
+    Without this each full collection walks the hundreds of thousands of objects the app is made of, and the
+    request that triggers one waits for it: the budget page's p99 was 6 times its median at one connection.
+    """
+    gc.collect()
+    gc.freeze()
+
+
 def create_app(settings: Settings | None = None, session_factory: sessionmaker[Session] | None = None) -> Litestar:
     """Build the application. Tests pass their own settings and a session factory bound to a test database."""
     settings = settings or get_settings()
@@ -106,7 +117,7 @@ def create_app(settings: Settings | None = None, session_factory: sessionmaker[S
         middleware=[DefineMiddleware(SecurityMiddleware, settings=settings)],
         guards=[require_login],
         before_send=[before_send],
-        on_startup=[add_problem_responses],
+        on_startup=[add_problem_responses, *([freeze_startup_heap] if settings.freeze_heap else [])],
         plugins=[MoneySchemaPlugin()],
         exception_handlers=EXCEPTION_HANDLERS,
         template_config=create_template_config(),

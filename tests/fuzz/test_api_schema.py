@@ -44,7 +44,7 @@ def _app_and_token() -> tuple[object, str]:
         )
         token = create_api_token(session, user, name="fuzz")
         session.commit()
-    app = create_app(Settings(database_url=url, secret_key="fuzz", log_level="CRITICAL"), factory)
+    app = create_app(Settings(database_url=url, secret_key="fuzz", log_level="CRITICAL", freeze_heap=False), factory)
     return app, token
 
 
