@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.orm import Session
 
 from phb.access.rules import Actor
 from phb.access.services import represented_people
@@ -205,39 +205,74 @@ def start_session(session: Session, user: User, *, ip_address: str | None, user_
     return token
 
 
-def resolve_session(session: Session, token: str, settings: Settings) -> User | None:
-    """The user behind a session token, or None if it is unknown, ended, idle too long or too old.
+def _ended_reason(
+    now: dt.datetime, created_at: dt.datetime, last_seen_at: dt.datetime, active_user: bool, settings: Settings
+) -> str | None:
+    """Why a session that has not been ended must end now, if it must."""
+    if not active_user:
+        return "account_disabled"
+    if now - last_seen_at > dt.timedelta(minutes=settings.session_idle_minutes):
+        return "idle_timeout"
+    if now - created_at > dt.timedelta(hours=settings.session_absolute_hours):
+        return "absolute_timeout"
+    return None
 
-    ``last_seen_at`` is refreshed at most once a minute so that reads do not each cost a write. The session, its
-    user and the user's roles come in one statement: this runs before every signed-in request.
-    """
-    row = (
-        session.execute(
-            select(WebSession, User)
-            .outerjoin(User, User.id == WebSession.user_id)
-            .where(WebSession.token_hash == token_digest(token))
-            .options(joinedload(User.roles))
-        )
-        .unique()
-        .first()
+
+# The session, its user and the user's roles as plain rows (one per role): no ORM objects to build, because this
+# runs before every signed-in request. Built once; the token's digest is the only parameter.
+_SESSION_ACTOR = (
+    select(
+        WebSession.user_id,
+        WebSession.created_at,
+        WebSession.last_seen_at,
+        WebSession.ended_at,
+        User.username,
+        User.display_name,
+        User.person_id,
+        User.is_active,
+        UserRole.role,
     )
-    if row is None or row[0].ended_at is not None:
+    .outerjoin(User, User.id == WebSession.user_id)
+    .outerjoin(UserRole, UserRole.user_id == User.id)
+    .where(WebSession.token_hash == bindparam("digest"))
+)
+_END_SESSION = (
+    update(WebSession)
+    .where(WebSession.token_hash == bindparam("digest"))
+    .values(ended_at=bindparam("now"), ended_reason=bindparam("reason"))
+)
+_SEEN_SESSION = (
+    update(WebSession).where(WebSession.token_hash == bindparam("digest")).values(last_seen_at=bindparam("now"))
+)
+
+
+def session_actor(session: Session, token: str, settings: Settings) -> Actor | None:
+    """The :class:`Actor` behind a session token, or None if it is unknown, ended, idle too long or too old.
+
+    An idle, too old or disabled session is ended now. ``last_seen_at`` is refreshed at most once a minute so that
+    reads do not each cost a write. The session, its user and the user's roles come in one statement.
+    """
+    digest = token_digest(token)
+    rows = session.execute(_SESSION_ACTOR, {"digest": digest}).all()
+    if not rows or rows[0].ended_at is not None:
         return None
-    web_session, user = row
-    now = utcnow()
-    ended_reason = None
-    if now - web_session.last_seen_at > dt.timedelta(minutes=settings.session_idle_minutes):
-        ended_reason = "idle_timeout"
-    elif now - web_session.created_at > dt.timedelta(hours=settings.session_absolute_hours):
-        ended_reason = "absolute_timeout"
-    if user is None or not user.is_active:
-        ended_reason = "account_disabled"
+    first, now = rows[0], utcnow()
+    active = first.username is not None and bool(first.is_active)
+    ended_reason = _ended_reason(now, first.created_at, first.last_seen_at, active, settings)
     if ended_reason:
-        web_session.ended_at, web_session.ended_reason = now, ended_reason
+        session.execute(_END_SESSION, {"digest": digest, "now": now, "reason": ended_reason})
         return None
-    if now - web_session.last_seen_at > dt.timedelta(minutes=1):
-        web_session.last_seen_at = now
-    return user
+    if now - first.last_seen_at > dt.timedelta(minutes=1):
+        session.execute(_SEEN_SESSION, {"digest": digest, "now": now})
+    roles = frozenset(Role(row.role) for row in rows if row.role is not None)
+    return Actor(
+        user_id=first.user_id,
+        username=first.username,
+        display_name=first.display_name,
+        roles=roles,
+        person_id=first.person_id,
+        represents=represented_people(session, first.user_id) if Role.REPRESENTATIVE in roles else frozenset(),
+    )
 
 
 def end_session(session: Session, token: str, *, reason: str = "logout") -> None:

@@ -30,7 +30,7 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from phb.access.rules import Actor
 from phb.access.services import audit_actor
-from phb.accounts.services import actor_for, resolve_api_token, resolve_session
+from phb.accounts.services import actor_for, resolve_api_token, session_actor
 from phb.audit.services import act_as
 from phb.config import Settings
 from phb.observability import get_logger, request_id_var
@@ -50,15 +50,14 @@ log = get_logger(__name__)
 
 def _resolve_user(scope: Scope, settings: Settings, session_token: str | None, bearer: str | None) -> Actor | None:
     session = session_from_scope(scope)
-    user = None
+    actor = None
     if bearer:
         user = resolve_api_token(session, bearer)
+        actor = None if user is None else actor_for(session, user)
     elif session_token:
-        user = resolve_session(session, session_token, settings)
-    if user is None:
-        return None
-    actor = actor_for(session, user)
-    act_as(session, audit_actor(actor))
+        actor = session_actor(session, session_token, settings)
+    if actor is not None:
+        act_as(session, audit_actor(actor))
     return actor
 
 

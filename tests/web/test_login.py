@@ -102,6 +102,18 @@ def test_idle_session_expires_after_thirty_minutes(client, db):
     assert "idle_timeout" in db.scalars(select(WebSession.ended_reason)).all()
 
 
+def test_using_a_session_keeps_it_alive(client, db):
+    """Idle means unused: a request at 20 minutes moves the clock, so 40 minutes after sign-in is 20 idle."""
+    make_user(db, "casey", Role.CASE_MANAGER)
+    with freeze_time(dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)) as frozen:
+        login(client, "casey")
+        frozen.tick(dt.timedelta(minutes=20))
+        assert client.get("/", follow_redirects=False).status_code == 200
+        frozen.tick(dt.timedelta(minutes=20))
+        assert client.get("/", follow_redirects=False).status_code == 200
+    assert db.scalars(select(WebSession.ended_reason)).all() == [None]
+
+
 def test_disabling_an_account_ends_its_sessions(client, db):
     user = make_user(db, "casey", Role.CASE_MANAGER)
     login(client, "casey")
