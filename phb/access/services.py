@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 from sqlalchemy import BindParameter, ColumnElement, Date, Integer, Select, bindparam, event, exists, or_, select, true
 from sqlalchemy.orm import InstrumentedAttribute, Session
@@ -35,6 +36,16 @@ def _on_caseload(user_id: int | BindParameter[int], today: dt.date | BindParamet
     )
     coordinated = select(Person.id).where(Person.care_coordinator_id == user_id)
     return select(assigned.union(coordinated).subquery().c.person_id)
+
+
+@functools.lru_cache(maxsize=4096)
+def _caseload_of(user_id: int, today: dt.date) -> Select[int]:
+    """``_on_caseload`` built once per user and day (statements are immutable, so they can be shared).
+
+    Every list a member of staff opens is filtered by it; building it cost as much as running the caseload's
+    queries, and a reused statement's cache key is remembered too.
+    """
+    return _on_caseload(user_id, today)
 
 
 # Asked for every person a member of staff opens, so built once with parameters (building the statement cost more
@@ -134,7 +145,7 @@ def visible_people(actor: Actor) -> Select[Person]:
     if actor.has_any(*ORG_WIDE_READERS):
         return query
     today = dt.datetime.now(dt.UTC).date()
-    allowed: list[ColumnElement[bool]] = [Person.id.in_(_on_caseload(actor.user_id, today))] if actor.is_staff else []
+    allowed: list[ColumnElement[bool]] = [Person.id.in_(_caseload_of(actor.user_id, today))] if actor.is_staff else []
     if actor.person_id is not None:
         allowed.append(Person.id == actor.person_id)
     if actor.represents:

@@ -106,14 +106,22 @@ def caseload(
                 Person.nhs_number == digits,
             )
         )
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    total = session.scalar(query.with_only_columns(func.count())) or 0
     page = max(1, page)
-    rows = session.scalars(
-        query.order_by(Person.family_name, Person.given_name, Person.id).offset((page - 1) * per_page).limit(per_page)
+    rows = session.execute(
+        query.with_only_columns(*_SUMMARY_COLUMNS)
+        .order_by(Person.family_name, Person.given_name, Person.id)
+        .offset((page - 1) * per_page)
+        .limit(per_page)
     )
+    # Rows of the five columns a caseload line shows, not Person objects: hydrating 25 whole people cost more
+    # than the two queries.
     return Page[PersonSummary](
-        items=[PersonSummary.model_validate(p) for p in rows], page=page, per_page=per_page, total=total
+        items=[PersonSummary.model_validate(row._mapping) for row in rows], page=page, per_page=per_page, total=total
     )
+
+
+_SUMMARY_COLUMNS = tuple(getattr(Person, name) for name in PersonSummary.model_fields)
 
 
 def add_supporter(session: Session, actor: Actor, person_id: int, data: SupporterCreate) -> Supporter:

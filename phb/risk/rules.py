@@ -203,15 +203,15 @@ EMPTY_SUMMARY = RiskSummary()
 
 def summarise(risks: Iterable[RiskFacts], today: dt.date) -> RiskSummary:
     """Summarise a person's open risks as of ``today``."""
-    open_risks = list(risks)
-    if not open_risks:
+    rated = [(r.residual_rating, r) for r in risks]  # each rating worked out (and checked) once
+    if not rated:
         return EMPTY_SUMMARY
-    highest = max(r.residual_rating for r in open_risks)
+    open_risks = [r for _rating, r in rated]
+    highest = max(value for value, _risk in rated)
     band = band_for(highest)
     reasons = [
-        f"residual rating {highest} ({band.value}) for '{r.title}'"
-        for r in sorted(open_risks, key=lambda r: r.title)
-        if r.residual_rating == highest
+        f"residual rating {highest} ({band.value}) for '{title}'"
+        for title in sorted(r.title for value, r in rated if value == highest)
     ]
     overdue = sorted((r for r in open_risks if r.review_on < today), key=lambda r: (r.review_on, r.title))
     reasons += [f"review of '{r.title}' overdue since {date_words(r.review_on)}" for r in overdue]
