@@ -117,7 +117,7 @@ def caseload(
     # Rows of the five columns a caseload line shows, not Person objects: hydrating 25 whole people cost more
     # than the two queries.
     return Page[PersonSummary](
-        items=[PersonSummary.model_validate(row._mapping) for row in rows], page=page, per_page=per_page, total=total
+        items=[PersonSummary.model_validate(row) for row in rows], page=page, per_page=per_page, total=total
     )
 
 

@@ -88,10 +88,13 @@ NHSUK_COMPONENTS = {
     "button": ("nhsuk/components/button/macro.jinja", "button"),
     "checkboxes": ("nhsuk/components/checkboxes/macro.jinja", "checkboxes"),
     "errorSummary": ("nhsuk/components/error-summary/macro.jinja", "errorSummary"),
+    "footer": ("nhsuk/components/footer/macro.jinja", "footer"),
+    "header": ("nhsuk/components/header/macro.jinja", "header"),
     "input": ("nhsuk/components/input/macro.jinja", "input"),
     "passwordInput": ("nhsuk/components/password-input/macro.jinja", "passwordInput"),
     "radios": ("nhsuk/components/radios/macro.jinja", "radios"),
     "select": ("nhsuk/components/select/macro.jinja", "select"),
+    "skipLink": ("nhsuk/components/skip-link/macro.jinja", "skipLink"),
     "textarea": ("nhsuk/components/textarea/macro.jinja", "textarea"),
 }
 _UNCACHEABLE = object()
