@@ -1323,13 +1323,15 @@ def budget_permissions(session: Session, actor: Actor, person_id: int) -> tuple[
     """
     person = require_person(session, actor, Permission.PERSON_READ, person_id)
     can_edit = decide(actor, Permission.BUDGET_EDIT, relationship(session, actor, person)).allowed
-    framework, _version = governance.framework_in_force(session)
     open_requests = session.scalars(
         select(DecisionRequest).where(
             DecisionRequest.person_id == person_id,
             DecisionRequest.subject_type.in_((INDICATIVE, FINAL)),
             DecisionRequest.status == "open",
         )
-    )
+    ).all()
+    if not open_requests:  # most of the time: no need to read the framework in force
+        return can_edit, frozenset()
+    framework, _version = governance.framework_in_force(session)
     decidable = frozenset(r.id for r in open_requests if governance.why_not_decider(framework, r, actor) is None)
     return can_edit, decidable

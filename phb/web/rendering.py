@@ -38,13 +38,18 @@ NAVIGATION: tuple[tuple[str, str, frozenset[Role]], ...] = (
 )
 
 
+_ROUTE_PATHS = "phb_route_paths"
+
+
 def _nav_links(request: Request[Any, Any, Any]) -> list[tuple[str, str]]:
     actor = request.scope.get("user")
     if not isinstance(actor, Actor):
         return []
     if not actor.is_staff:
         return [("Home", "/my")]
-    paths = {route.path for route in request.app.routes}
+    paths = request.app.state.get(_ROUTE_PATHS)
+    if paths is None:  # the routes are fixed once the app runs: collected on the first page, not on every one
+        paths = request.app.state[_ROUTE_PATHS] = frozenset(route.path for route in request.app.routes)
     return [(text, path) for text, path, roles in NAVIGATION if path in paths and (not roles or actor.has_any(*roles))]
 
 
