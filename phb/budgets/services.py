@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from moneyed import Money
-from sqlalchemy import ColumnElement, Row, and_, func, or_, select
+from sqlalchemy import BindParameter, ColumnElement, Integer, Row, Select, and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from phb.access.rules import Actor, Permission, decide
@@ -476,9 +476,15 @@ def list_indicative_budgets(session: Session, actor: Actor, person_id: int) -> l
 OwnedBudget = TypeVar("OwnedBudget", IndicativeBudget, FinalBudget)
 
 
+_NEWEST_FIRST: dict[type[Any], Select[Any]] = {
+    model: select(model).where(model.person_id == bindparam("person_id", type_=Integer)).order_by(model.number.desc())
+    for model in (IndicativeBudget, FinalBudget)
+}
+
+
 def _newest_first(session: Session, model: type[OwnedBudget], person_id: int) -> Sequence[OwnedBudget]:
     """A person's indicative or final budgets, highest number first."""
-    return session.scalars(select(model).where(model.person_id == person_id).order_by(model.number.desc())).all()
+    return session.scalars(_NEWEST_FIRST[model], {"person_id": person_id}).all()
 
 
 def owned_budget(
@@ -499,36 +505,45 @@ def indicative_budget(
     return _indicative_read(session, owned_budget(session, actor, person_id, IndicativeBudget, indicative_budget_id))
 
 
-def _authorised_indicative(session: Session, person_id: int) -> IndicativeBudget | None:
-    return session.scalar(
-        select(IndicativeBudget)
-        .join(
-            BudgetDecision,
-            and_(BudgetDecision.subject_type == INDICATIVE, BudgetDecision.subject_id == IndicativeBudget.id),
-        )
-        .where(IndicativeBudget.person_id == person_id, BudgetDecision.outcome == "authorised")
-        .order_by(IndicativeBudget.number.desc())
-        .limit(1)
+# Statements every budget page and sheet read runs, built once with the person (and version) as parameters:
+# building them cost more than running them.
+_PERSON_ID = bindparam("person_id", type_=Integer)
+_AUTHORISED_INDICATIVE = (
+    select(IndicativeBudget)
+    .join(
+        BudgetDecision,
+        and_(BudgetDecision.subject_type == INDICATIVE, BudgetDecision.subject_id == IndicativeBudget.id),
     )
+    .where(IndicativeBudget.person_id == _PERSON_ID, BudgetDecision.outcome == "authorised")
+    .order_by(IndicativeBudget.number.desc())
+    .limit(1)
+)
+
+
+def _authorised_indicative(session: Session, person_id: int) -> IndicativeBudget | None:
+    return session.scalar(_AUTHORISED_INDICATIVE, {"person_id": person_id})
 
 
 # --- the budget sheet ---------------------------------------------------------------------------------------------
 
 
-def _alive_in(number: int) -> ColumnElement[bool]:
+def _alive_in(number: int | BindParameter[int]) -> ColumnElement[bool]:
     return and_(
         BudgetSheetLine.added_in <= number,
         or_(BudgetSheetLine.removed_in.is_(None), BudgetSheetLine.removed_in > number),
     )
 
 
+_LATEST_VERSION = (
+    select(BudgetSheetVersion)
+    .where(BudgetSheetVersion.person_id == _PERSON_ID)
+    .order_by(BudgetSheetVersion.number.desc())
+    .limit(1)
+)
+
+
 def _latest_version(session: Session, person_id: int) -> BudgetSheetVersion | None:
-    return session.scalar(
-        select(BudgetSheetVersion)
-        .where(BudgetSheetVersion.person_id == person_id)
-        .order_by(BudgetSheetVersion.number.desc())
-        .limit(1)
-    )
+    return session.scalar(_LATEST_VERSION, {"person_id": person_id})
 
 
 def _lines_of(session: Session, person_id: int, number: int) -> list[BudgetSheetLine]:
@@ -555,13 +570,16 @@ _LINE_COLUMNS = (
 )
 
 
+_LINES_IN_VERSION = (
+    select(*_LINE_COLUMNS)
+    .where(BudgetSheetLine.person_id == _PERSON_ID, _alive_in(bindparam("number", type_=Integer)))
+    .order_by(BudgetSheetLine.position, BudgetSheetLine.id)
+)
+
+
 def _line_reads(session: Session, person_id: int, number: int) -> list[SheetLineRead]:
     """The lines of sheet version ``number`` as read models, from plain rows (no ORM objects: a sheet has dozens)."""
-    rows = session.execute(
-        select(*_LINE_COLUMNS)
-        .where(BudgetSheetLine.person_id == person_id, _alive_in(number))
-        .order_by(BudgetSheetLine.position, BudgetSheetLine.id)
-    )
+    rows = session.execute(_LINES_IN_VERSION, {"person_id": person_id, "number": number})
     return [_line_read(row) for row in rows]
 
 
@@ -589,14 +607,17 @@ def _percent(part: Money, whole: Money) -> Decimal:
     return (part.amount * 100 / whole.amount).quantize(Decimal("0.1"))
 
 
+_AUTHORISED_FINAL = (
+    select(FinalBudget)
+    .join(BudgetDecision, and_(BudgetDecision.subject_type == FINAL, BudgetDecision.subject_id == FinalBudget.id))
+    .where(FinalBudget.person_id == _PERSON_ID, BudgetDecision.outcome == "authorised")
+    .order_by(FinalBudget.number.desc())
+    .limit(1)
+)
+
+
 def _authorised_final(session: Session, person_id: int) -> FinalBudget | None:
-    return session.scalar(
-        select(FinalBudget)
-        .join(BudgetDecision, and_(BudgetDecision.subject_type == FINAL, BudgetDecision.subject_id == FinalBudget.id))
-        .where(FinalBudget.person_id == person_id, BudgetDecision.outcome == "authorised")
-        .order_by(FinalBudget.number.desc())
-        .limit(1)
-    )
+    return session.scalar(_AUTHORISED_FINAL, {"person_id": person_id})
 
 
 def _sheet_read(
@@ -1222,17 +1243,23 @@ def _schedule_read(
     )
 
 
+_SCHEDULES = (
+    select(PaymentSchedule)
+    .where(PaymentSchedule.person_id == bindparam("person_id", type_=Integer))
+    .order_by(PaymentSchedule.id.desc())
+)
+_PAYMENTS = (
+    select(ScheduledPayment)
+    .where(ScheduledPayment.schedule_id.in_(bindparam("schedule_ids", expanding=True)))
+    .order_by(ScheduledPayment.schedule_id, ScheduledPayment.number)
+)
+
+
 def _schedules(session: Session, person_id: int) -> list[PaymentScheduleRead]:
-    rows = session.scalars(
-        select(PaymentSchedule).where(PaymentSchedule.person_id == person_id).order_by(PaymentSchedule.id.desc())
-    ).all()
+    rows = session.scalars(_SCHEDULES, {"person_id": person_id}).all()
     payments: dict[int, list[ScheduledPayment]] = {s.id: [] for s in rows}
     if rows:
-        for payment in session.scalars(
-            select(ScheduledPayment)
-            .where(ScheduledPayment.schedule_id.in_(payments))
-            .order_by(ScheduledPayment.schedule_id, ScheduledPayment.number)
-        ):
+        for payment in session.scalars(_PAYMENTS, {"schedule_ids": list(payments)}):
             payments[payment.schedule_id].append(payment)
     return [_schedule_read(session, s, payments[s.id]) for s in rows]
 
