@@ -11,10 +11,16 @@ import datetime as dt
 from typing import Any
 
 from moneyed import Money
-from sqlalchemy import BigInteger, DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import BigInteger, Boolean, DateTime, Engine, MetaData, Select, create_engine, event
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.sql import coercions, roles
+from sqlalchemy.sql._typing import _ColumnExpressionArgument
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.expression import ColumnElement, FromClause
+from sqlalchemy.sql.visitors import InternalTraversal
 from sqlalchemy.types import TypeDecorator
 
 from phb.money import from_pence, to_pence
@@ -143,3 +149,45 @@ def is_postgresql(session_or_engine: OrmSession | Engine) -> bool:
 def make_session_factory(engine: Engine) -> sessionmaker[OrmSession]:
     """Sessions that keep loaded objects usable after commit (pages render after the transaction ends)."""
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+class MemberOf(ColumnElement[bool]):
+    """``column IN (select)``, which PostgreSQL is given as ``column = ANY(ARRAY(select))``.
+
+    For a short list of ids from a subquery (a caseload: 50 people), PostgreSQL's planner expects ``IN`` to match
+    many rows and hashes the whole outer table (a sequential scan of 10,000 people, 1.2 ms, and growing with the
+    table); ``= ANY(ARRAY(...))`` runs the subquery once and probes the primary key for each id. SQLite plans
+    ``IN`` well and gets it unchanged. Use :func:`member_of`.
+    """
+
+    inherit_cache = True
+    _is_implicitly_boolean = True  # a condition in its own right: no "= 1" where booleans are integers
+    type = Boolean()
+    _traverse_internals = [  # noqa: RUF012 - SQLAlchemy's declaration of what the cache key covers
+        ("column", InternalTraversal.dp_clauseelement),
+        ("members", InternalTraversal.dp_clauseelement),
+    ]
+
+    def __init__(self, column: ColumnElement[Any], members: Select[Any]) -> None:
+        self.column = column
+        self.members = members
+
+    @property
+    def _from_objects(self) -> list[FromClause]:
+        """The tables this condition needs in FROM: the column's (the subquery brings its own)."""
+        return self.column._from_objects  # noqa: SLF001 - SQLAlchemy's protocol for a custom element
+
+
+def member_of(column: _ColumnExpressionArgument[Any], members: Select[Any]) -> ColumnElement[bool]:
+    """``column`` is one of the values ``members`` selects (see :class:`MemberOf`)."""
+    return MemberOf(coercions.expect(roles.ExpressionElementRole, column), members)
+
+
+@compiles(MemberOf)
+def _member_of_default(element: MemberOf, compiler: SQLCompiler, **kw: Any) -> str:  # noqa: ANN401
+    return str(compiler.process(element.column.in_(element.members), **kw))
+
+
+@compiles(MemberOf, "postgresql")
+def _member_of_postgresql(element: MemberOf, compiler: SQLCompiler, **kw: Any) -> str:  # noqa: ANN401
+    return f"{compiler.process(element.column, **kw)} = ANY(ARRAY({compiler.process(element.members, **kw)}))"

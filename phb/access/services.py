@@ -10,6 +10,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from phb.access.rules import ORG_WIDE_READERS, Actor, Decision, Permission, Relationship, decide
 from phb.audit.services import AuditActor, act_as, log_access
+from phb.db import member_of
 from phb.errors import ForbiddenError, NotFoundError
 from phb.observability import get_logger
 from phb.people.models import CaseloadAssignment, Person, Supporter
@@ -145,7 +146,9 @@ def visible_people(actor: Actor) -> Select[Person]:
     if actor.has_any(*ORG_WIDE_READERS):
         return query
     today = dt.datetime.now(dt.UTC).date()
-    allowed: list[ColumnElement[bool]] = [Person.id.in_(_caseload_of(actor.user_id, today))] if actor.is_staff else []
+    allowed: list[ColumnElement[bool]] = (
+        [member_of(Person.id, _caseload_of(actor.user_id, today))] if actor.is_staff else []
+    )
     if actor.person_id is not None:
         allowed.append(Person.id == actor.person_id)
     if actor.represents:
@@ -161,7 +164,7 @@ def visible_filter(actor: Actor, person_id: InstrumentedAttribute[int]) -> Colum
     """
     if actor.has_any(*ORG_WIDE_READERS):
         return true()
-    return person_id.in_(visible_people(actor).with_only_columns(Person.id))
+    return member_of(person_id, visible_people(actor).with_only_columns(Person.id))
 
 
 def represented_people(session: Session, user_id: int) -> frozenset[int]:
