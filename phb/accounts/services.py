@@ -87,13 +87,21 @@ def create_user(
 
 def actor_for(session: Session, user: User) -> Actor:
     """The policy's view of a user."""
+    return _actor(session, user.id, user.username, user.display_name, user.role_set, user.person_id)
+
+
+def _actor(
+    session: Session, user_id: int, username: str, display_name: str, roles: frozenset[Role], person_id: int | None
+) -> Actor:
+    """An Actor from a user's columns; a representative's people are looked up."""
+    represents = represented_people(session, user_id) if Role.REPRESENTATIVE in roles else frozenset()
     return Actor(
-        user_id=user.id,
-        username=user.username,
-        display_name=user.display_name,
-        roles=user.role_set,
-        person_id=user.person_id,
-        represents=represented_people(session, user.id) if Role.REPRESENTATIVE in user.role_set else frozenset(),
+        user_id=user_id,
+        username=username,
+        display_name=display_name,
+        roles=roles,
+        person_id=person_id,
+        represents=represents,
     )
 
 
@@ -265,14 +273,7 @@ def session_actor(session: Session, token: str, settings: Settings) -> Actor | N
     if now - first.last_seen_at > dt.timedelta(minutes=1):
         session.execute(_SEEN_SESSION, {"digest": digest, "now": now})
     roles = frozenset(Role(row.role) for row in rows if row.role is not None)
-    return Actor(
-        user_id=first.user_id,
-        username=first.username,
-        display_name=first.display_name,
-        roles=roles,
-        person_id=first.person_id,
-        represents=represented_people(session, first.user_id) if Role.REPRESENTATIVE in roles else frozenset(),
-    )
+    return _actor(session, first.user_id, first.username, first.display_name, roles, first.person_id)
 
 
 def end_session(session: Session, token: str, *, reason: str = "logout") -> None:

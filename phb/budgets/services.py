@@ -476,8 +476,11 @@ def list_indicative_budgets(session: Session, actor: Actor, person_id: int) -> l
 OwnedBudget = TypeVar("OwnedBudget", IndicativeBudget, FinalBudget)
 
 
+# Statements every budget page and sheet read runs, built once with the person (and version) as parameters:
+# building them cost more than running them.
+_PERSON_ID = bindparam("person_id", type_=Integer)
 _NEWEST_FIRST: dict[type[Any], Select[Any]] = {
-    model: select(model).where(model.person_id == bindparam("person_id", type_=Integer)).order_by(model.number.desc())
+    model: select(model).where(model.person_id == _PERSON_ID).order_by(model.number.desc())
     for model in (IndicativeBudget, FinalBudget)
 }
 
@@ -505,9 +508,6 @@ def indicative_budget(
     return _indicative_read(session, owned_budget(session, actor, person_id, IndicativeBudget, indicative_budget_id))
 
 
-# Statements every budget page and sheet read runs, built once with the person (and version) as parameters:
-# building them cost more than running them.
-_PERSON_ID = bindparam("person_id", type_=Integer)
 _AUTHORISED_INDICATIVE = (
     select(IndicativeBudget)
     .join(
@@ -546,14 +546,16 @@ def _latest_version(session: Session, person_id: int) -> BudgetSheetVersion | No
     return session.scalar(_LATEST_VERSION, {"person_id": person_id})
 
 
+# The lines of one version of a person's sheet, in sheet order: as ORM objects, or as the read model's columns.
+_LINES_OF = (
+    select(BudgetSheetLine)
+    .where(BudgetSheetLine.person_id == _PERSON_ID, _alive_in(bindparam("number", type_=Integer)))
+    .order_by(BudgetSheetLine.position, BudgetSheetLine.id)
+)
+
+
 def _lines_of(session: Session, person_id: int, number: int) -> list[BudgetSheetLine]:
-    return list(
-        session.scalars(
-            select(BudgetSheetLine)
-            .where(BudgetSheetLine.person_id == person_id, _alive_in(number))
-            .order_by(BudgetSheetLine.position, BudgetSheetLine.id)
-        )
-    )
+    return list(session.scalars(_LINES_OF, {"person_id": person_id, "number": number}))
 
 
 _LINE_COLUMNS = (
@@ -570,11 +572,7 @@ _LINE_COLUMNS = (
 )
 
 
-_LINES_IN_VERSION = (
-    select(*_LINE_COLUMNS)
-    .where(BudgetSheetLine.person_id == _PERSON_ID, _alive_in(bindparam("number", type_=Integer)))
-    .order_by(BudgetSheetLine.position, BudgetSheetLine.id)
-)
+_LINES_IN_VERSION = _LINES_OF.with_only_columns(*_LINE_COLUMNS)
 
 
 def _line_reads(session: Session, person_id: int, number: int) -> list[SheetLineRead]:
@@ -1243,11 +1241,7 @@ def _schedule_read(
     )
 
 
-_SCHEDULES = (
-    select(PaymentSchedule)
-    .where(PaymentSchedule.person_id == bindparam("person_id", type_=Integer))
-    .order_by(PaymentSchedule.id.desc())
-)
+_SCHEDULES = select(PaymentSchedule).where(PaymentSchedule.person_id == _PERSON_ID).order_by(PaymentSchedule.id.desc())
 _PAYMENTS = (
     select(ScheduledPayment)
     .where(ScheduledPayment.schedule_id.in_(bindparam("schedule_ids", expanding=True)))

@@ -31,9 +31,9 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import compress, repeat
-from typing import IO, Any
+from typing import IO
 
-from sqlalchemy import ColumnElement, func, insert, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import Session
 
 from phb.access.rules import Actor, Permission
@@ -50,8 +50,8 @@ from phb.spending.linechecks import Checker, Reconciler, connected_payees
 from phb.spending.models import DirectPaymentAccount, StatementImport, StatementTransaction
 from phb.spending.planning import PlannedLine
 from phb.spending.rules import RuleSet
-from phb.spending.statements import PROFILES, StatementSummary, row_keys
-from phb.spending.writers import TRANSACTION_ROWS, Rows, writer_for
+from phb.spending.statements import PROFILES, StatementSummary, normalised_descriptions, row_keys
+from phb.spending.writers import Rows, writer_for
 
 BATCH_SIZE = 5000
 _CHUNK = 1 << 20
@@ -211,7 +211,7 @@ def _run(
             for batch in read_batches(source, result.profile, summary, batch_size):
                 reconciler.batch(batch)  # first: it raises for a date out of order, which the keys rely on
                 dates, amounts, descriptions = batch.dates, batch.amounts, batch.descriptions
-                normalised = list(map(" ".join, map(str.split, map(str.upper, descriptions))))  # normalised_description
+                normalised = normalised_descriptions(descriptions)
                 isos = list(map({day: day.isoformat() for day in set(dates)}.__getitem__, dates))
                 keys = row_keys(account_id, isos, amounts, normalised, occurrences.of(dates, amounts, normalised))
                 payees, flags, flagged_at = check.batch(batch)
@@ -425,10 +425,4 @@ def _reconcile(
         result.reconciliation = "mismatch" if notes else "reconciled"
 
 
-def insert_rows(session: Session, rows: list[dict[str, Any]]) -> None:
-    """Insert transaction rows directly (demo data and tests); ``rows`` are in database form."""
-    if rows:
-        session.execute(insert(TRANSACTION_ROWS), rows)
-
-
-__all__ = ["OFX", "ImportResult", "file_fingerprint", "import_statement", "insert_rows", "is_postgresql"]
+__all__ = ["OFX", "ImportResult", "file_fingerprint", "import_statement", "is_postgresql"]

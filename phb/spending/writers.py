@@ -48,8 +48,6 @@ SHAPES: dict[str, tuple[str, ...]] = {
     "flagged": (*_BASE, "flag_category", "flag_reason", "flag_rule_id", "flag_rules_version"),
     "unplanned": (*_BASE, "match_status", "match_reason"),
 }
-# Untyped columns: rows are already in database form (pence, ISO dates), so no per-value type processing.
-TRANSACTION_ROWS = table("dp_transactions", *(column(name) for name in COLUMNS))
 _STAGING = "dp_import_staging"
 _STAGING_DDL = f"""
 CREATE TEMPORARY TABLE IF NOT EXISTS {_STAGING} (

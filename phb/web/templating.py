@@ -121,7 +121,7 @@ def _freeze(value: Any) -> Hashable:  # noqa: ANN401 - any template value
 
 
 class ComponentCache:
-    """NHS.UK form components rendered once per distinct set of parameters.
+    """NHS.UK components (form fields, and the page's skip link, header and footer) rendered once per parameters.
 
     Each component of nhsuk-frontend-jinja is several included templates (label, hint, error message,
     attributes...), so one form field costs a few milliseconds to render, and the budget page has twenty of them:
