@@ -5,8 +5,9 @@ caseload (50 people each), sometimes a representative, an assessment of need, an
 a budget sheet of 10 to 50 lines in three versions (lines changed and removed along the way), an authorised final
 budget with its monthly direct-payment schedule, a care and support plan in two versions with outcomes, actions,
 participants and linked plans, a risk register with actions, a risk discussion and a contingency plan, decision
-requests with their steps and outcomes (about one in five still open) and, when the spending tables exist, a direct
-payment account with twelve monthly statements (about 100 lines a year) and the findings they raised.
+requests with their steps and outcomes (about one in five still open), the decision notice of each outcome and,
+for some refusals, an appeal at one of its stages (a few referred onwards) and, when the spending tables exist, a
+direct payment account with twelve monthly statements (about 100 lines a year) and the findings they raised.
 
 Rows go in through SQLAlchemy Core into the real tables (executemany on SQLite, ``COPY`` on PostgreSQL): the
 ORM would be about six times slower. Values are written exactly as the services write them: Money through the
@@ -59,6 +60,10 @@ from phb.budgets.models import (
     to_hundredths,
 )
 from phb.db import create_db_engine, make_session_factory, normalise_url, utcnow
+from phb.governance.appeals.models import Appeal, AppealReferral, DecisionNotice
+from phb.governance.appeals.rules import appeal_type_for
+from phb.governance.appeals.services import load_config as appeals_config
+from phb.governance.appeals.services import notice_content
 from phb.governance.models import DecisionOutcome, DecisionRequest, DecisionStep
 from phb.money import from_pence, gbp, total
 from phb.people.models import CaseloadAssignment, Person, Supporter
@@ -88,6 +93,18 @@ LINE_KINDS = (
 )
 PAYEES = ("TESCO STORES", "PAYROLL SERVICES LTD", "CITY TAXIS", "AQUA THERAPY CIC", "HMRC PAYE", "BOOTS", "AMAZON")
 RISK_TITLES = ("Swimming alone", "Falls at night", "Medication errors", "Money handling", "Isolation")
+DECISION_OUTCOME_FIELDS = frozenset(DecisionOutcome.__table__.columns.keys())
+REFUSED_REASONS = "The plan's fitness outcome is met by the community exercise class already funded"
+# An appeal's stages in order, each with the calendar days since lodging after which it may have been reached
+# (its steps are working days later, so the dates never pass today, bank holidays included).
+APPEAL_STAGES = (
+    ("lodged", 0),
+    ("acknowledged", 7),
+    ("under_review", 9),
+    ("decided", 30),
+    ("communicated", 36),
+    ("referred", 50),
+)
 EXCLUDED = (("BET365", "7995", "gambling"), ("OFF LICENCE", "5921", "alcohol"), ("KLARNA", "6012", "debt_repayment"))
 
 
@@ -210,12 +227,16 @@ class Generator:
         risks: tuple[int, int] = (2, 5),
         outcomes: int = 3,
         open_decisions: float = 0.2,
+        refused: float = 0.25,
+        appealed: float = 0.4,
     ) -> None:
         self.random = random.Random(seed)
         self.lines = lines
         self.risk_count = risks
         self.outcomes = outcomes
         self.open_decisions = open_decisions
+        self.refused = refused  # of the decided flexible-spend requests
+        self.appealed = appealed  # of the refusals
         self.today = dt.date.today()  # noqa: DTZ011 - business dates come from Python, as in the services
         self.year_start, self.year_end = budget_rules.budget_year(self.today)
         self.statements = statements and "dp_transactions" in inspect(connection).get_table_names()
@@ -712,14 +733,16 @@ class Generator:
             request_id = self.ids.take("decision_requests")
             raised = aware(self.today - dt.timedelta(days=r.randint(1, 300)))
             is_open = n == 1 and r.random() < self.open_decisions
+            refused = n == 1 and not is_open and r.random() < self.refused
             due = raised + dt.timedelta(days=10)
             kind = ("final_budget_authorisation", "flexible_budget_spend")[n]
+            summary = ("Final budget for the year", "Gym membership for fitness goals")[n]
             rows[DecisionRequest].append(
                 {
                     "id": request_id,
                     "person_id": person_id,
                     "decision_type": kind,
-                    "summary": "Final budget for the year" if n == 0 else "Gym membership for fitness goals",
+                    "summary": summary,
                     "category": None if n == 0 else "leisure",
                     "amount": gbp("40000.00") if n == 0 else None,
                     "increase": None,
@@ -745,7 +768,15 @@ class Generator:
             )
             steps = [("routed", manager_id, "Case Manager", "case_manager", raised)]
             if not is_open:
-                steps.append(("approve", sam, "Sam Okoro", "chc_service_manager", raised + dt.timedelta(days=3)))
+                steps.append(
+                    (
+                        "refuse" if refused else "approve",
+                        sam,
+                        "Sam Okoro",
+                        "chc_service_manager",
+                        raised + dt.timedelta(days=3),
+                    )
+                )
             for action, actor_id, label, role, when in steps:
                 rows[DecisionStep].append(
                     {
@@ -765,31 +796,142 @@ class Generator:
                     }
                 )
             if not is_open:
-                rows[DecisionOutcome].append(
-                    {
-                        "id": self.ids.take("decision_outcomes"),
-                        "request_id": request_id,
-                        "person_id": person_id,
-                        "decision_type": kind,
-                        "subject_type": None,
-                        "subject_id": None,
-                        "outcome": "approved",
-                        "decided_by_id": sam,
-                        "decided_by_name": "Sam Okoro",
-                        "role": "chc_service_manager",
-                        "level": 2,
-                        "by_panel": False,
-                        "second_approver_id": None,
-                        "second_approver_name": None,
-                        "decided_at": raised + dt.timedelta(days=3),
-                        "considered": "The plan, the budget sheet and the risk register",
-                        "reasons": "Meets the outcomes in the plan",
-                        "conditions": None,
-                        "alternatives": None,
-                        "review_date": None,
-                        "for_person": "Your request was approved.",
-                    }
-                )
+                outcome = {
+                    "id": self.ids.take("decision_outcomes"),
+                    "request_id": request_id,
+                    "person_id": person_id,
+                    "decision_type": kind,
+                    "subject_type": None,
+                    "subject_id": None,
+                    "outcome": "refused" if refused else "approved",
+                    "decided_by_id": sam,
+                    "decided_by_name": "Sam Okoro",
+                    "role": "chc_service_manager",
+                    "level": 2,
+                    "by_panel": False,
+                    "second_approver_id": None,
+                    "second_approver_name": None,
+                    "decided_at": raised + dt.timedelta(days=3),
+                    "considered": "The plan, the budget sheet and the risk register",
+                    "reasons": REFUSED_REASONS if refused else "Meets the outcomes in the plan",
+                    "conditions": None,
+                    "alternatives": "A community exercise class, from the leisure line" if refused else None,
+                    "review_date": None,
+                    "for_person": "Your request was not agreed." if refused else "Your request was approved.",
+                }
+                rows[DecisionOutcome].append(outcome)
+                notice = self._notice(rows, outcome, summary)
+                if refused and r.random() < self.appealed:
+                    self._appeal(rows, outcome, notice)
+
+    def _notice(
+        self, rows: dict[Any, list[dict[str, Any]]], outcome: dict[str, Any], summary: str
+    ) -> tuple[int, dt.date]:
+        """The decision notice every outcome gets, written by the service's own words (delivered to 80 %)."""
+        r = self.random
+        decided = outcome["decided_at"].date()
+        delivered = decided + dt.timedelta(days=r.randint(1, 4)) if r.random() < 0.8 else None
+        kind = appeal_type_for(outcome["decision_type"], outcome["outcome"])
+        fields = {k: v for k, v in outcome.items() if k in DECISION_OUTCOME_FIELDS}
+        content = notice_content(DecisionOutcome(**fields), summary, kind, delivered or decided)
+        notice_id = self.ids.take("decision_notices")
+        rows[DecisionNotice].append(
+            {
+                "id": notice_id,
+                "outcome_id": outcome["id"],
+                "person_id": outcome["person_id"],
+                "decision_type": outcome["decision_type"],
+                "outcome": outcome["outcome"],
+                "appeal_type": kind.value,
+                "title": content.title,
+                "sections": content.sections,
+                "issued_at": outcome["decided_at"],
+                "appeal_by": content.appeal_by,
+                "reduction_takes_effect_on": content.reduction_takes_effect_on,
+                "delivered_on": delivered,
+                "delivery_channel": "letter" if delivered else None,
+                "delivered_by_name": "Case Manager" if delivered else None,
+                "delivery_note": None,
+                "version": 1,
+            }
+        )
+        return notice_id, content.appeal_by
+
+    def _appeal(
+        self, rows: dict[Any, list[dict[str, Any]]], outcome: dict[str, Any], notice: tuple[int, dt.date]
+    ) -> None:
+        """An appeal against a refusal, somewhere between lodged and referred onwards, its dates in order."""
+        r = self.random
+        notice_id, appeal_by = notice
+        config = appeals_config()
+        work = config.calendar.add_working_days
+        lodged = outcome["decided_at"].date() + dt.timedelta(days=r.randint(3, 25))
+        if lodged > self.today:
+            return
+        stages = [s for s, days in APPEAL_STAGES if (self.today - lodged).days >= days]
+        stage = r.choice(stages)
+        reached = [s for s, _ in APPEAL_STAGES][: [s for s, _ in APPEAL_STAGES].index(stage) + 1]
+        acknowledged = work(lodged, 2) if "acknowledged" in reached else None
+        assigned = work(lodged, 3) if "under_review" in reached else None
+        decided = work(lodged, 15) if "decided" in reached else None
+        communicated = work(decided, 3) if decided and "communicated" in reached else None
+        decision = r.choice(("upheld", "partly_upheld", "not_upheld")) if decided else None
+        if stage == "referred":
+            decision = "not_upheld"
+        appeal_id = self.ids.take("appeals")
+        cora = self.user_ids["bench-cora"]
+        rows[Appeal].append(
+            {
+                "id": appeal_id,
+                "person_id": outcome["person_id"],
+                "outcome_id": outcome["id"],
+                "notice_id": notice_id,
+                "decision_type": outcome["decision_type"],
+                "appeal_type": appeal_type_for(outcome["decision_type"], outcome["outcome"]).value,
+                "lodged_by_id": None,
+                "lodged_by_name": "Martin Grant",
+                "on_behalf_of": "representative",
+                "received_via": r.choice(("letter", "email", "phone")),
+                "lodged_on": lodged,
+                "lodged_at": aware(lodged),
+                "in_time": lodged <= appeal_by,
+                "grounds": "The gym is how I keep my strength up after the stroke; the class is at the wrong time.",
+                "new_information": None,
+                "status": stage,
+                "acknowledge_by": work(lodged, config.limits.acknowledge_working_days),
+                "decide_by": work(lodged, config.limits.decide_working_days),
+                "acknowledged_on": acknowledged,
+                "acknowledged_by_name": "Case Manager" if acknowledged else None,
+                "reviewer_id": cora if assigned else None,
+                "reviewer_name": "Cora Lindqvist" if assigned else None,
+                "reviewer_level": 4 if assigned else None,
+                "reviewer_is_panel": False,
+                "assigned_on": assigned,
+                "decision": decision,
+                "decision_reasons": "Reviewed the plan and the outcomes it serves" if decided else None,
+                "decided_on": decided,
+                "communicate_by": work(decided, config.limits.communicate_working_days) if decided else None,
+                "communicated_on": communicated,
+                "communicated_via": "letter" if communicated else None,
+                "reopened_request_id": None,
+                "version": 1,
+            }
+        )
+        if stage == "referred":
+            rows[AppealReferral].append(
+                {
+                    "id": self.ids.take("appeal_referrals"),
+                    "appeal_id": appeal_id,
+                    "person_id": outcome["person_id"],
+                    "body": "nhs_complaints",
+                    "referred_on": (communicated or lodged) + dt.timedelta(days=7),
+                    "reference": None,
+                    "note": "Still unhappy after the review",
+                    "recorded_by_id": cora,
+                    "recorded_by_name": "Cora Lindqvist",
+                    "recorded_at": aware((communicated or lodged) + dt.timedelta(days=7)),
+                }
+            )
 
     def _spending(self, rows: dict[Any, list[dict[str, Any]]], person_id: int, line_ids: list[int]) -> None:
         from phb.spending.models import (  # noqa: PLC0415 - the spending tables may not exist yet

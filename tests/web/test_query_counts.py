@@ -2,8 +2,8 @@
 
 Every statement sent to the database during one request is counted (``before_cursor_execute`` on the test
 connection). Each page is requested twice: for a person with 3 budget sheet lines, 3 risks and 3 plan outcomes
-among 3 people, then for a person with 30 of each among 30 people (and ten times as many open decision requests
-and findings). The count must not grow with the rows, and must stay under the page's bound.
+among 3 people, then for a person with 30 of each among 30 people (and ten times as many open decision requests,
+appeals and findings). The count must not grow with the rows, and must stay under the page's bound.
 
 The data comes from the benchmark generator (``bench/generate.py``), which writes every area's tables the way
 the services do, so one fixture covers the budget, risk, plan, governance and spending pages alike.
@@ -11,6 +11,7 @@ the services do, so one fixture covers the budget, risk, plan, governance and sp
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib.util
 import sys
 from collections.abc import Iterator
@@ -19,7 +20,7 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
-from sqlalchemy import Connection, event
+from sqlalchemy import Connection, event, text
 
 from tests.web.helpers import login
 
@@ -44,6 +45,10 @@ PAGES = [
     ("risks JSON", "/api/v1/people/{person}/risks", "bench-cm-1", 11),
     ("plan JSON", "/api/v1/people/{person}/plan", "bench-cm-1", 18),
     ("decisions JSON", "/api/v1/decisions", "bench-sam", 10),
+    ("person's decisions and appeals", "/people/{person}/decisions", "bench-cm-1", 15),
+    ("appeals dashboard", "/appeals", "bench-sam", 9),
+    ("appeals JSON", "/api/v1/appeals", "bench-sam", 9),
+    ("person's appeals JSON", "/api/v1/people/{person}/appeals", "bench-cm-1", 13),
 ]
 PASSWORD = "bench-password-2026"
 
@@ -67,7 +72,8 @@ class DataSet:
 @pytest.fixture
 def data(connection: Connection) -> DataSet:
     generate = _generator_module()
-    detail = {"statements": True, "open_decisions": 1.0}
+    # Half the flexible-spend requests open; the others all refused and appealed (at every stage of an appeal).
+    detail = {"statements": True, "open_decisions": 0.5, "refused": 1.0, "appealed": 1.0}
     small = generate.Generator(connection, lines=(3, 3), risks=(3, 3), outcomes=3, **detail)
     small.staff(connection, 30)
     first = small.ids.next["people"]
@@ -107,3 +113,20 @@ def test_statements_per_request_do_not_grow_with_the_rows(client, data, statemen
     large = _count(client, statements, path.format(person=data.large))
     assert large == small, f"{name}: {small} statements with 3 rows, {large} with 30 (a query per row?)"
     assert large <= bound, f"{name}: {large} statements, more than the {bound} allowed"
+
+
+def test_generated_appeals_are_read_by_the_appeals_pages_like_lodged_ones(client, data, connection):
+    """The generator's appeals (benchmark data) are ones the service reads: dates in order, none after today."""
+    stages = dict(connection.execute(text("SELECT status, count(*) FROM appeals GROUP BY status")).all())
+    assert {"lodged", "under_review", "communicated", "referred"} <= stages.keys(), stages
+    login(client, "bench-sam", PASSWORD)
+    listed = client.get("/api/v1/appeals").json()
+    assert len(listed) == sum(stages.get(s, 0) for s in ("lodged", "acknowledged", "under_review", "decided"))
+    today = dt.date.today().isoformat()  # noqa: DTZ011 - the generator dates from the local day, like the services
+    for appeal in listed:
+        steps = [appeal[k] for k in ("lodged_on", "acknowledged_on", "assigned_on", "decided_on") if appeal[k]]
+        assert steps == sorted(steps), appeal
+        assert steps[-1] <= today, appeal
+    page = client.get("/appeals")
+    assert page.status_code == 200
+    assert listed[0]["person_name"] in page.text

@@ -13,6 +13,7 @@ import datetime as dt
 import functools
 from collections.abc import Iterable
 from pathlib import Path
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -79,10 +80,10 @@ def load_config(path: Path = CONFIG_PATH) -> AppealsConfig:
 
 def _today() -> dt.date:
     """Today in England: deadlines are English working days."""
-    return _uk_date(utcnow())
+    return uk_date(utcnow())
 
 
-def _uk_date(moment: dt.datetime) -> dt.date:
+def uk_date(moment: dt.datetime) -> dt.date:
     """The day a moment fell on in England (a decision at 00:30 BST is dated that day, not the day before)."""
     return moment.astimezone(UK_TIME).date() if moment.tzinfo is not None else moment.date()
 
@@ -105,33 +106,51 @@ def _route(request: DecisionRequest, outcome: DecisionOutcome) -> AppealType:
     )
 
 
-def _write(notice: DecisionNotice, outcome: DecisionOutcome, request: DecisionRequest, start: dt.date) -> None:
-    """(Re)write the notice's dates and text, counting its time limits from ``start`` (delivery or issue)."""
+class NoticeContent(NamedTuple):
+    """A notice's dates and words."""
+
+    appeal_by: dt.date
+    reduction_takes_effect_on: dt.date | None
+    title: str
+    sections: list[list[str]]
+
+
+def notice_content(outcome: DecisionOutcome, summary: str, kind: AppealType, start: dt.date) -> NoticeContent:
+    """A notice's time limits, counted from ``start`` (delivery or issue), and its text, in plain English.
+
+    ``outcome`` need not be saved: the benchmark generator passes unsaved outcomes.
+    """
     config = load_config()
-    kind = AppealType(notice.appeal_type)
-    notice.appeal_by = lodge_by(config, kind, start)
+    appeal_by = lodge_by(config, kind, start)
     days = config.limits.reduction_notice_days
-    notice.reduction_takes_effect_on = start + dt.timedelta(days=days) if kind is AppealType.REG_13 else None
+    reduction_on = start + dt.timedelta(days=days) if kind is AppealType.REG_13 else None
     facts = NoticeFacts(
         decision_label=DECISION_LABELS[DecisionType(outcome.decision_type)],
-        summary=request.summary,
+        summary=summary,
         outcome=outcome.outcome,
         decided_by=outcome.decided_by_name,
         second_approver=outcome.second_approver_name,
         role_label=ROLE_LABELS[Role(outcome.role)],
         where="a risk enablement panel" if outcome.by_panel else f"level {outcome.level}",
-        decided_on=_uk_date(outcome.decided_at),
+        decided_on=uk_date(outcome.decided_at),
         reasons=outcome.reasons,
         considered=outcome.considered,
         alternatives=outcome.alternatives,
         conditions=outcome.conditions,
         appeal_type=kind,
-        appeal_by=notice.appeal_by,
-        reduction_takes_effect_on=notice.reduction_takes_effect_on,
+        appeal_by=appeal_by,
+        reduction_takes_effect_on=reduction_on,
         notice_days=days,
     )
-    notice.title = notice_title(facts)
-    notice.sections = [[heading, text] for heading, text in notice_sections(facts, config.limits)]
+    sections = [[heading, text] for heading, text in notice_sections(facts, config.limits)]
+    return NoticeContent(appeal_by, reduction_on, notice_title(facts), sections)
+
+
+def _write(notice: DecisionNotice, outcome: DecisionOutcome, request: DecisionRequest, start: dt.date) -> None:
+    """(Re)write the notice's dates and text, counting its time limits from ``start`` (delivery or issue)."""
+    content = notice_content(outcome, request.summary, AppealType(notice.appeal_type), start)
+    notice.appeal_by, notice.reduction_takes_effect_on = content.appeal_by, content.reduction_takes_effect_on
+    notice.title, notice.sections = content.title, content.sections
 
 
 def issue_notice(session: Session, outcome_id: int) -> DecisionNotice:
@@ -161,7 +180,7 @@ def issue_notice(session: Session, outcome_id: int) -> DecisionNotice:
         appeal_type=_route(request, outcome).value,
         issued_at=utcnow(),
     )
-    _write(notice, outcome, request, _uk_date(outcome.decided_at))
+    _write(notice, outcome, request, uk_date(outcome.decided_at))
     session.add(notice)
     session.flush()
     return notice
@@ -208,7 +227,7 @@ def record_delivery(session: Session, actor: Actor, person_id: int, notice_id: i
         raise NotFoundError("decision", notice.outcome_id)
     if day > _today():
         raise ValidationFailedError({"on": "The day the notice was sent cannot be in the future"})
-    if day < _uk_date(outcome.decided_at):
+    if day < uk_date(outcome.decided_at):
         raise ValidationFailedError({"on": "The notice cannot have been sent before the decision was made"})
     request = session.get(DecisionRequest, outcome.request_id)
     assert request is not None  # noqa: S101 - an outcome always has its request
@@ -263,7 +282,7 @@ def lodge_appeal(session: Session, actor: Actor, person_id: int, data: AppealCre
     errors: dict[str, str] = {}
     if lodged_on > today:
         errors["lodged_on"] = "The day the appeal arrived cannot be in the future"
-    elif lodged_on < _uk_date(outcome.decided_at):
+    elif lodged_on < uk_date(outcome.decided_at):
         errors["lodged_on"] = "The appeal cannot have arrived before the decision was made"
     if errors:
         raise ValidationFailedError(errors)
