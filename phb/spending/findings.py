@@ -44,7 +44,7 @@ DAYS_TO_WORK: Final = 14  # a finding is due two weeks after it is raised unless
 OPEN_STATUSES: Final = ("open", "queried", "explained")
 SORTS: Final = {
     "due": (Finding.due_on, Finding.id),
-    "amount": (Finding.amount.desc(), Finding.id),
+    "amount": (Finding.amount.desc(), Finding.id.desc()),  # both descending: one index, walked backwards
     "raised": (Finding.raised_on.desc(), Finding.id.desc()),
     "person": (Person.family_name, Person.given_name, Finding.id),
 }

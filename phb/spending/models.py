@@ -189,6 +189,9 @@ class Finding(VersionedMixin, Audited, Base):
         Index("ix_dp_findings_status_due_on", "status", "due_on"),
         # The queue's default order: its first page is the first 25 entries with an open status.
         Index("ix_dp_findings_due_on_id_status", "due_on", "id", "status"),
+        # The queue sorted by amount or by date raised: walked backwards, a page reads its own rows, not them all.
+        Index("ix_dp_findings_amount_id", "amount", "id"),
+        Index("ix_dp_findings_raised_on_id", "raised_on", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

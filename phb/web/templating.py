@@ -83,7 +83,7 @@ def datetime_uk(value: dt.datetime | None) -> str:
     return f"{date_uk(local)} at {local:%H:%M}"
 
 
-# The NHS.UK form components that ``_macros/forms.html`` wraps: name -> (macro file, macro name).
+# The NHS.UK components the templates call through ``nhsuk_component``: name -> (macro file, macro name).
 NHSUK_COMPONENTS = {
     "button": ("nhsuk/components/button/macro.jinja", "button"),
     "checkboxes": ("nhsuk/components/checkboxes/macro.jinja", "checkboxes"),
@@ -91,6 +91,7 @@ NHSUK_COMPONENTS = {
     "footer": ("nhsuk/components/footer/macro.jinja", "footer"),
     "header": ("nhsuk/components/header/macro.jinja", "header"),
     "input": ("nhsuk/components/input/macro.jinja", "input"),
+    "pagination": ("nhsuk/components/pagination/macro.jinja", "pagination"),
     "passwordInput": ("nhsuk/components/password-input/macro.jinja", "passwordInput"),
     "radios": ("nhsuk/components/radios/macro.jinja", "radios"),
     "select": ("nhsuk/components/select/macro.jinja", "select"),
