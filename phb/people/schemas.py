@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from typing import Annotated, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -175,3 +176,10 @@ class Page(BaseModel, Generic[T]):
     def pages(self) -> int:
         """How many pages there are in all."""
         return max(1, -(-self.total // self.per_page))
+
+    @classmethod
+    def slice_of(cls, rows: Sequence[T], page: int, per_page: int) -> Page[T]:
+        """Page ``page`` (from 1) of rows already in memory; a page past the end is empty."""
+        page = max(1, page)
+        start = (page - 1) * per_page
+        return cls(items=list(rows[start : start + per_page]), page=page, per_page=per_page, total=len(rows))

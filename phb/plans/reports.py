@@ -14,7 +14,7 @@ import io
 from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import Session
 
 from phb.access.rules import Actor
@@ -22,7 +22,7 @@ from phb.access.services import visible_people
 from phb.audit.services import record
 from phb.people.models import Person
 from phb.people.rules import format_nhs_number
-from phb.plans.models import CarePlan, PlanReview
+from phb.plans.models import CarePlan, PlanReview, PlanVersion
 from phb.plans.rules import (
     CRITERIA,
     BudgetManagement,
@@ -47,7 +47,11 @@ def quarter_cutoff(quarter: Quarter) -> dt.datetime:
 
 
 def _label(person: Person) -> str:
-    return f"{person.full_name} ({format_nhs_number(person.nhs_number)})"
+    return _label_of(person.given_name, person.family_name, person.nhs_number)
+
+
+def _label_of(given_name: str, family_name: str, nhs_number: str) -> str:
+    return f"{given_name} {family_name} ({format_nhs_number(nhs_number)})"
 
 
 def _people_filter(actor: Actor | None) -> Select[tuple[int]] | None:
@@ -88,32 +92,57 @@ def build_pcsp_report(session: Session, actor: Actor | None, quarter: Quarter) -
 
 
 def build_phb_return(session: Session, actor: Actor | None, quarter: Quarter) -> PhbReturn:
-    """Personal health budgets by type and cohort, during ``quarter`` and as at its end (``actor`` None: everyone)."""
+    """Personal health budgets by type and cohort, during ``quarter`` and as at its end (``actor`` None: everyone).
+
+    One statement, whatever the number of plans: each agreed plan with its person and the version in force at the
+    quarter's end (the latest saved before the cutoff; for a plan first recorded later, its current version), and
+    only the columns the return counts by.
+    """
+    as_at = (
+        select(PlanVersion.plan_id, func.max(PlanVersion.number).label("number"))
+        .where(PlanVersion.created_at < quarter_cutoff(quarter))
+        .group_by(PlanVersion.plan_id)
+        .subquery()
+    )
     query = (
-        select(CarePlan, Person)
+        select(
+            CarePlan.id,
+            CarePlan.first_agreed_on,
+            CarePlan.closed_on,
+            Person.id,
+            Person.given_name,
+            Person.family_name,
+            Person.nhs_number,
+            PlanVersion.budget_management,
+            PlanVersion.cohort,
+        )
         .join(Person, Person.id == CarePlan.person_id)
+        .outerjoin(as_at, as_at.c.plan_id == CarePlan.id)
+        .join(
+            PlanVersion,
+            and_(
+                PlanVersion.plan_id == CarePlan.id,
+                PlanVersion.number == func.coalesce(as_at.c.number, CarePlan.current_version),
+            ),
+        )
         .where(CarePlan.first_agreed_on.is_not(None), CarePlan.first_agreed_on <= quarter.end)
     )
     people = _people_filter(actor)
     if people is not None:
         query = query.where(CarePlan.person_id.in_(people))
-    rows = session.execute(query).all()
-    versions = versions_as_at(session, [plan.id for plan, _ in rows], quarter_cutoff(quarter))
-    records = []
-    for plan, person in rows:
-        version = versions[plan.id]
-        assert plan.first_agreed_on is not None  # noqa: S101 - the query selects agreed plans
-        records.append(
-            BudgetRecord(
-                plan_id=plan.id,
-                person_id=person.id,
-                label=_label(person),
-                started_on=plan.first_agreed_on,
-                ended_on=plan.closed_on,
-                budget_management=BudgetManagement(version.budget_management) if version.budget_management else None,
-                cohort=Cohort(version.cohort) if version.cohort else None,
-            )
+    records = [
+        BudgetRecord(
+            plan_id=plan_id,
+            person_id=person_id,
+            label=_label_of(given, family, nhs),
+            started_on=agreed_on,
+            ended_on=closed_on,
+            budget_management=BudgetManagement(management) if management else None,
+            cohort=Cohort(cohort) if cohort else None,
         )
+        for plan_id, agreed_on, closed_on, person_id, given, family, nhs, management, cohort in session.execute(query)
+        if agreed_on is not None  # always, by the query: for the type checker
+    ]
     return phb_return(quarter, records)
 
 

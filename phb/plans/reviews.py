@@ -15,7 +15,7 @@ from phb.audit.services import because
 from phb.errors import ValidationFailedError
 from phb.people.models import Person
 from phb.plans.models import CarePlan, PlanReview, PlanVersion, ReviewOutcome
-from phb.plans.rules import Progress, Stage, due_by, review_status
+from phb.plans.rules import Progress, Stage, due_by, review_deadline, review_status
 from phb.plans.schemas import DashboardRow, OutcomeProgressIn, ReviewRead, ReviewRecord, ReviewRequest
 from phb.plans.services import (
     _change,
@@ -27,6 +27,7 @@ from phb.plans.services import (
     open_review,
     require_plan,
     risk_band,
+    risk_bands,
     today,
 )
 
@@ -169,7 +170,12 @@ def person_reviews(session: Session, actor: Actor, person_id: int) -> list[Revie
 
 
 def reviews_dashboard(session: Session, actor: Actor) -> list[DashboardRow]:
-    """Every agreed, open plan the actor may see with when its review is due, soonest first."""
+    """Every agreed, open plan the actor may see with when its review is due, soonest first.
+
+    Three statements whatever the number of plans (a service manager sees every plan): the plans with their last
+    review and any open request, and the risk bands of their people; each deadline is then worked out by the
+    rules, with no statement per plan.
+    """
     last = (
         select(PlanReview.plan_id, func.max(PlanReview.held_on).label("held_on"))
         .where(PlanReview.status == "completed")
@@ -182,31 +188,53 @@ def reviews_dashboard(session: Session, actor: Actor) -> list[DashboardRow]:
         .group_by(PlanReview.plan_id)
         .subquery()
     )
+    open_plans = (
+        visible_filter(actor, CarePlan.person_id),
+        CarePlan.first_agreed_on.is_not(None),
+        CarePlan.closed_on.is_(None),
+    )
+    bands = risk_bands(session, select(CarePlan.person_id).where(*open_plans))
     rows = session.execute(
-        select(CarePlan, PlanVersion, Person, last.c.held_on, requested.c.requested_on, requested.c.plan_id)
+        select(
+            Person.id,
+            Person.given_name,
+            Person.family_name,
+            Person.nhs_number,
+            CarePlan.first_agreed_on,
+            CarePlan.first_direct_payment_on,
+            PlanVersion.review_interval_months,
+            PlanVersion.next_review_on,
+            last.c.held_on,
+            requested.c.requested_on,
+            requested.c.plan_id,
+        )
         .join(Person, Person.id == CarePlan.person_id)
         .join(PlanVersion, and_(PlanVersion.plan_id == CarePlan.id, PlanVersion.number == CarePlan.current_version))
         .outerjoin(last, last.c.plan_id == CarePlan.id)
         .outerjoin(requested, requested.c.plan_id == CarePlan.id)
-        .where(
-            visible_filter(actor, CarePlan.person_id),
-            CarePlan.first_agreed_on.is_not(None),
-            CarePlan.closed_on.is_(None),
-        )
+        .where(*open_plans)
     )
+    on = today()
     result = []
-    for plan, version, person, held_on, requested_on, request_plan in rows:
-        deadline = deadline_for(session, plan, version, last_review=held_on, band=risk_band(session, person.id))
-        due = due_by(version.next_review_on, deadline)
+    for person_id, given, family, nhs, agreed, first_payment, months, planned, held_on, asked_on, asked in rows:
+        deadline = review_deadline(
+            today=on,
+            agreed_on=agreed,
+            last_review_on=held_on,
+            first_direct_payment_on=first_payment,
+            risk_band=bands.get(person_id),
+            plan_months=months,
+        )
+        due = due_by(planned, deadline)
         result.append(
-            DashboardRow(
-                person_id=person.id,
-                person_name=person.full_name,
-                nhs_number=person.nhs_number,
+            DashboardRow.model_construct(  # typed values from the database and the rules: nothing to validate
+                person_id=person_id,
+                person_name=f"{given} {family}",
+                nhs_number=nhs,
                 due_by=due,
-                status=review_status(due, today(), requested=request_plan is not None),
+                status=review_status(due, on, requested=asked is not None),
                 rule=deadline.reason,
-                requested_on=requested_on,
+                requested_on=asked_on,
             )
         )
     return sorted(result, key=lambda r: (r.due_by, r.person_name))

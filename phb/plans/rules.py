@@ -213,6 +213,8 @@ def add_months(day: dt.date, months: int) -> dt.date:
     """The same day ``months`` later; the last day of the month when that month is shorter (31 Jan + 1 = 28 Feb)."""
     index = day.month - 1 + months
     year, month = day.year + index // 12, index % 12 + 1
+    if day.day <= 28:  # noqa: PLR2004 - every month has a 28th (and monthrange is the slow part)
+        return dt.date(year, month, day.day)
     return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
-from sqlalchemy import Integer, String, column, or_, select, table
+from sqlalchemy import Integer, Select, String, column, func, or_, select, table
 from sqlalchemy.orm import Session, selectinload
 
 # Every area's tables in the metadata: a contingency plan's foreign key names the budgets area's sheet lines, and
@@ -43,6 +43,7 @@ from phb.risk.rules import (
     RiskFacts,
     RiskStatus,
     RiskSummary,
+    band_for,
     date_words,
     heat_map,
     is_overdue,
@@ -115,6 +116,20 @@ def risk_summaries(session: Session, person_ids: Iterable[int]) -> dict[int, Ris
         facts[person_id].append(RiskFacts(title, likelihood, impact, review_on))
     today = _today()
     return {person_id: summarise(found, today) if found else EMPTY_SUMMARY for person_id, found in facts.items()}
+
+
+def highest_residual_bands(session: Session, people: Select[Any]) -> dict[int, str]:
+    """The highest residual band of each person ``people`` selects who has an open risk, in one query.
+
+    For lists too long to name their ids (every plan a service manager sees): ``people`` is a query of person ids
+    the caller has already limited to people the user may see. The band is the summary's: of the highest rating.
+    """
+    rows = session.execute(
+        select(Risk.person_id, func.max(Risk.residual_likelihood * Risk.residual_impact))
+        .where(Risk.person_id.in_(people), Risk.status == RiskStatus.OPEN.value)
+        .group_by(Risk.person_id)
+    )
+    return {person_id: band_for(highest).value for person_id, highest in rows}
 
 
 def risk_summary(session: Session, person_id: int) -> RiskSummary:

@@ -49,6 +49,8 @@ PAGES = [
     ("appeals dashboard", "/appeals", "bench-sam", 9),
     ("appeals JSON", "/api/v1/appeals", "bench-sam", 9),
     ("person's appeals JSON", "/api/v1/people/{person}/appeals", "bench-cm-1", 13),
+    ("reviews dashboard", "/reviews?show=all", "bench-sam", 7),
+    ("national PHB return", "/reports/phb-return", "bench-sam", 6),
 ]
 PASSWORD = "bench-password-2026"
 

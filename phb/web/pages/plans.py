@@ -23,6 +23,7 @@ from phb.access.rules import Actor
 from phb.errors import ConflictError, ValidationFailedError
 from phb.people import services as people_services
 from phb.people.rules import format_nhs_number
+from phb.people.schemas import Page
 from phb.plans import reports, reviews, services
 from phb.plans.rules import (
     CRITERIA,
@@ -38,6 +39,7 @@ from phb.plans.rules import (
 from phb.plans.schemas import (
     ActionCreate,
     ArrangementsUpdate,
+    DashboardRow,
     InvolvementUpdate,
     LinkedPlanCreate,
     OnePageSummaryUpdate,
@@ -60,6 +62,8 @@ from phb.web.security import require_staff
 FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "plans"
 PRINT_CSS = Path(__file__).resolve().parents[1] / "static" / "plans-print.css"
+REVIEWS_PER_PAGE = 50
+REPORT_RECORDS_LISTED = 200  # on the report's page; the CSV download has them all
 
 CHOICES = {
     "budget_management": [(b.value, b.label) for b in BudgetManagement],
@@ -416,14 +420,16 @@ class ReviewsController(Controller):
 
     @get("/reviews", sync_to_thread=True)
     def dashboard(
-        self, request: Request[Any, Any, Any], actor: Actor, db_session: Session, show: str = "due"
+        self, request: Request[Any, Any, Any], actor: Actor, db_session: Session, show: str = "due", page: int = 1
     ) -> Template:
-        """Reviews due and overdue for the people the user may see; ``show=all`` lists every plan."""
+        """Reviews due and overdue for the people the user may see; ``show=all`` lists every plan; 50 a page."""
         rows = reviews.reviews_dashboard(db_session, actor)
         counts = {status: sum(1 for r in rows if r.status is status) for status in ReviewStatus}
         if show != "all":
             rows = [r for r in rows if r.status is not ReviewStatus.SCHEDULED]
-        context = _common(rows=rows, counts=counts, show=show, ReviewStatus=ReviewStatus, today=services.today())
+        result = Page[DashboardRow].slice_of(rows, page, REVIEWS_PER_PAGE)
+        context = _common(rows=result.items, result=result, counts=counts, show=show, ReviewStatus=ReviewStatus)
+        context["today"] = services.today()
         return render(request, "plans/dashboard.html", context, blocks=["reviews-results"])
 
 
@@ -494,6 +500,7 @@ class ReportsController(Controller):
             errors={"quarter": error} if error else {},
             cohorts=list(Cohort),
             kinds=list(BudgetManagement),
+            listed=REPORT_RECORDS_LISTED,
         )
         return render(request, "plans/report_return.html", context, status_code=422 if error else 200)
 

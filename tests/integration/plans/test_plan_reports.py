@@ -13,6 +13,7 @@ from phb.accounts.rules import Role
 from phb.plans import fhir, reports, reviews, services
 from phb.plans.rules import BudgetManagement, Cohort, Progress, Quarter
 from phb.plans.schemas import (
+    ArrangementsUpdate,
     OnePageSummaryUpdate,
     OutcomeProgressIn,
     PlanClosure,
@@ -194,3 +195,24 @@ def test_a_draft_plan_exports_as_a_draft(db):
     plan = services.plan_detail(db, me, person.id)
     assert plan is not None
     assert fhir.care_plan_json(plan)["status"] == "draft"
+
+
+def test_the_return_counts_each_plan_as_it_stood_at_the_quarter_end(db, fixture_quarter):
+    """Ann's budget moved to a third party on 3 October: the 2026Q3 return still counts her direct payment."""
+    me, people = fixture_quarter
+    with freeze_time("2026-10-03"):
+        services.update_arrangements(
+            db,
+            me,
+            people["Ann"].id,
+            ArrangementsUpdate(
+                budget_management=BudgetManagement.THIRD_PARTY, cohort=Cohort.CHC_ADULTS, reason="Moved to an agency"
+            ),
+        )
+    result = reports.build_phb_return(db, me, Q3)
+    third_party = sorted(r.label.split(" ")[0] for r in result.at_end.by_type(BudgetManagement.THIRD_PARTY))
+    direct = sorted(r.label.split(" ")[0] for r in result.at_end.by_type(BudgetManagement.DIRECT_PAYMENT))
+    assert third_party == []
+    assert "Ann" in direct
+    q4 = reports.build_phb_return(db, me, Quarter.parse("2026Q4"))
+    assert [r.label.split(" ")[0] for r in q4.at_end.by_type(BudgetManagement.THIRD_PARTY)] == ["Ann"]
