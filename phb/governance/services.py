@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from moneyed import Money
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from phb.access.rules import Actor, Permission
@@ -71,8 +71,10 @@ from phb.governance.schemas import (
 )
 from phb.governance.subjects import subject
 from phb.people.models import Person
+from phb.people.schemas import Page
 
 DEFAULT_FRAMEWORK_PATH = Path(__file__).with_name("framework.toml")
+QUEUE_PAGE = 50  # requests a page of the decision queue shows
 
 # --- the framework in force ------------------------------------------------------------------------------------
 
@@ -412,11 +414,40 @@ def _summaries(session: Session, requests: list[DecisionRequest]) -> list[Reques
     return rows
 
 
-def decision_queue(session: Session, actor: Actor) -> list[RequestSummary]:
-    """Open requests the actor may decide now (their role is listed at the request's current level), due first."""
+def _decidable_by(framework: Framework, actor: Actor) -> ColumnElement[bool]:
+    """:func:`why_not_decider` as SQL (for open requests not at a panel, which the queue's query selects).
+
+    A level where one of the actor's roles decides the request's type, and not their own first approval (their
+    own proposals the queue's query leaves out already).
+    """
+    pairs = [
+        (kind.value, level)
+        for kind, rule in framework.decisions.items()
+        for level, roles in rule.roles.items()
+        if actor.has_any(*roles)
+    ]
+    if not pairs:
+        return false()
+    return and_(
+        tuple_(DecisionRequest.decision_type, DecisionRequest.current_level).in_(pairs),
+        or_(DecisionRequest.first_approver_id.is_(None), DecisionRequest.first_approver_id != actor.user_id),
+    )
+
+
+def decision_queue(
+    session: Session, actor: Actor, *, page: int = 1, per_page: int = QUEUE_PAGE
+) -> Page[RequestSummary]:
+    """Open requests the actor may decide now (their role is listed at the request's current level), due first.
+
+    One page at a time, chosen and counted in SQL: a service manager who may decide thousands of requests reads
+    and summarises 50 of them.
+    """
     framework, _ = framework_in_force(session)
-    requests = [r for r in session.scalars(_open_requests_for(actor)) if why_not_decider(framework, r, actor) is None]
-    return _summaries(session, requests)
+    query = _open_requests_for(actor).where(_decidable_by(framework, actor))
+    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    page = max(1, page)
+    requests = list(session.scalars(query.offset((page - 1) * per_page).limit(per_page)))
+    return Page[RequestSummary](items=_summaries(session, requests), page=page, per_page=per_page, total=total)
 
 
 # --- reading a request ---------------------------------------------------------------------------------------

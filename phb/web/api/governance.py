@@ -20,6 +20,7 @@ from phb.governance.schemas import (
     RequestDetail,
     RequestSummary,
 )
+from phb.people.schemas import Page
 from phb.web.security import require_staff
 
 
@@ -78,9 +79,9 @@ class DecisionsApi(Controller):
     guards = [require_staff]  # noqa: RUF012
 
     @get("/decisions", sync_to_thread=True)
-    def queue(self, actor: Actor, db_session: Session) -> list[RequestSummary]:
-        """Requests the caller may decide now, most urgent first."""
-        return services.decision_queue(db_session, actor)
+    def queue(self, actor: Actor, db_session: Session, page: int = 1) -> Page[RequestSummary]:
+        """Requests the caller may decide now, most urgent first, 50 a page (``total`` counts them all)."""
+        return services.decision_queue(db_session, actor, page=page)
 
     @get("/decisions/{request_id:int}", sync_to_thread=True)
     def show(self, actor: Actor, db_session: Session, request_id: int) -> RequestDetail:

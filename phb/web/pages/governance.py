@@ -75,10 +75,10 @@ class DecisionsController(Controller):
     include_in_schema = False
 
     @get("/decisions", sync_to_thread=True)
-    def queue(self, request: Request[Any, Any, Any], actor: Actor, db_session: Session) -> Template:
-        """Requests waiting for the user to decide, the most urgent first."""
-        rows = services.decision_queue(db_session, actor)
-        return render(request, "governance/queue.html", {"rows": rows, **_common()})
+    def queue(self, request: Request[Any, Any, Any], actor: Actor, db_session: Session, page: int = 1) -> Template:
+        """Requests waiting for the user to decide, the most urgent first, 50 a page."""
+        result = services.decision_queue(db_session, actor, page=page)
+        return render(request, "governance/queue.html", {"rows": result.items, "result": result, **_common()})
 
     def _request_page(
         self,

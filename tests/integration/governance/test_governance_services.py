@@ -32,8 +32,8 @@ def test_a_level_one_request_is_decided_by_a_colleague_and_recorded_for_the_pers
     assert request.current_level == 1
     assert request.routing_reason == "level 1: within level 1's limits and risk tolerance"
     assert services.outcome_for(db, "spend_item", 7) is None
-    assert [r.id for r in services.decision_queue(db, team["nina"])] == [request.id]
-    assert services.decision_queue(db, team["casey"]) == []  # her own proposal
+    assert [r.id for r in services.decision_queue(db, team["nina"]).items] == [request.id]
+    assert services.decision_queue(db, team["casey"]).items == []  # her own proposal
 
     services.decide(db, team["nina"], request.id, DecisionInput(action=Action.APPROVE))
 
@@ -47,7 +47,7 @@ def test_a_level_one_request_is_decided_by_a_colleague_and_recorded_for_the_pers
     )
     assert "Nina (Nurse assessor, level 1) agreed to this request: A gym membership" in outcome.for_person
     assert "appeal" in outcome.for_person
-    assert services.decision_queue(db, team["nina"]) == []
+    assert services.decision_queue(db, team["nina"]).items == []
     actions = db.scalars(select(DecisionStep.action).where(DecisionStep.request_id == request.id)).all()
     assert actions == ["raised", "approved"]
 
@@ -102,7 +102,7 @@ def test_escalation_climbs_to_level_four_then_only_a_panel_is_left(db, team):
     assert db.get(DecisionRequest, request.id).current_level == 3
     services.decide(db, team["drew"], request.id, DecisionInput(action=Action.ESCALATE, reasons="Precedent needed"))
     assert db.get(DecisionRequest, request.id).current_level == 4
-    assert [r.id for r in services.decision_queue(db, team["cora"])] == [request.id]
+    assert [r.id for r in services.decision_queue(db, team["cora"]).items] == [request.id]
     with pytest.raises(ValidationFailedError) as caught:
         services.decide(db, team["cora"], request.id, DecisionInput(action=Action.ESCALATE, reasons="x"))
     assert caught.value.errors == {
@@ -249,7 +249,7 @@ def test_a_decider_can_refer_to_a_panel_with_the_question(db, team):
     refreshed = db.get(DecisionRequest, request.id)
     assert refreshed.at_panel
     assert refreshed.current_level is None
-    assert services.decision_queue(db, team["sam"]) == []
+    assert services.decision_queue(db, team["sam"]).items == []
 
 
 def test_framework_versions_take_effect_on_their_date(db, team):
@@ -281,3 +281,32 @@ def test_a_new_framework_routes_new_requests_without_code_changes(db, team):
 
 def test_without_risks_recorded_the_risk_package_reports_none(db, team):
     assert services.person_risk(db, team.person.id) is None
+
+
+def test_the_queue_in_sql_holds_exactly_the_requests_the_rule_lets_each_person_decide(db, team):
+    """The queue is chosen in SQL; for every member of the team it is what ``why_not_decider`` allows, in order."""
+    complete_checklist(db, team["casey"], team.person.id)
+    _raise(db, team, item_amount=gbp("320.00"))  # level 1
+    _raise(db, team, who="nina", item_amount=gbp("1500.00"))  # level 2, proposed by nina
+    _raise(db, team, who="sam", kind=D.BUDGET_REVIEW, amount=gbp("62400"))  # level 2, proposed by sam
+    _raise(db, team, kind=D.CARE_PLAN_SIGN_OFF, summary="Sign off the plan")
+    first = _raise(db, team, kind=D.FINAL_BUDGET_AUTHORISATION, amount=gbp("62400"), summary="Final budget")
+    services.decide(db, team["sam"], first.id, DecisionInput(action=Action.APPROVE))  # sam's first approval
+    framework, _ = services.framework_in_force(db)
+    everything = db.scalars(
+        select(DecisionRequest)
+        .where(DecisionRequest.status == "open")
+        .order_by(DecisionRequest.step_due_at, DecisionRequest.id)
+    ).all()
+    for name in ("casey", "nina", "sam", "sally", "priya", "drew", "dana", "cora"):
+        who = team[name]
+        allowed = [r.id for r in everything if services.why_not_decider(framework, r, who) is None]
+        queue = services.decision_queue(db, who)
+        assert [r.id for r in queue.items] == allowed, name
+        assert queue.total == len(allowed), name
+    sally = services.decision_queue(db, team["sally"], per_page=1)
+    assert sally.total >= 2  # the second approval and the budget review, at least
+    pages = [services.decision_queue(db, team["sally"], page=n, per_page=1).items for n in range(1, sally.total + 1)]
+    assert [p[0].id for p in pages] == [r.id for r in services.decision_queue(db, team["sally"]).items]
+    assert first.id in [p[0].id for p in pages]
+    assert first.id not in [r.id for r in services.decision_queue(db, team["sam"]).items]

@@ -71,7 +71,7 @@ def _decidable(session_factory) -> tuple[int, str]:
             user = session.scalar(select(User).where(User.username == username))
             if user is None:
                 continue
-            for summary in decision_queue(session, actor_for(session, user)):
+            for summary in decision_queue(session, actor_for(session, user)).items:
                 if getattr(summary, "may_decide", True):
                     return summary.id, username
     pytest.fail("the demo data has no open decision request anyone may decide")
