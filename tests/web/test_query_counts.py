@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.util
+import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -117,13 +118,15 @@ def test_statements_per_request_do_not_grow_with_the_rows(client, data, statemen
     assert large <= bound, f"{name}: {large} statements, more than the {bound} allowed"
 
 
-def test_generated_appeals_are_read_by_the_appeals_pages_like_lodged_ones(client, data, connection):
+def test_generated_appeals_are_read_by_the_appeals_pages_like_lodged_ones(client, data, connection, monkeypatch):
     """The generator's appeals (benchmark data) are ones the service reads: dates in order, none after today."""
     stages = dict(connection.execute(text("SELECT status, count(*) FROM appeals GROUP BY status")).all())
     assert {"lodged", "under_review", "communicated", "referred"} <= stages.keys(), stages
     login(client, "bench-sam", PASSWORD)
-    listed = client.get("/api/v1/appeals").json()
-    assert len(listed) == sum(stages.get(s, 0) for s in ("lodged", "acknowledged", "under_review", "decided"))
+    api = client.get("/api/v1/appeals").json()
+    listed = api["items"]
+    still_open = sum(stages.get(s, 0) for s in ("lodged", "acknowledged", "under_review", "decided"))
+    assert len(listed) == api["total"] == still_open
     today = dt.date.today().isoformat()  # noqa: DTZ011 - the generator dates from the local day, like the services
     for appeal in listed:
         steps = [appeal[k] for k in ("lodged_on", "acknowledged_on", "assigned_on", "decided_on") if appeal[k]]
@@ -132,3 +135,12 @@ def test_generated_appeals_are_read_by_the_appeals_pages_like_lodged_ones(client
     page = client.get("/appeals")
     assert page.status_code == 200
     assert listed[0]["person_name"] in page.text
+
+    # The dashboard shows the most urgent of each stage and links to every appeal at that stage.
+    monkeypatch.setattr("phb.web.pages.appeals.DASHBOARD_ROWS", 1)
+    dashboard = client.get("/appeals").text
+    assert f"Received: to acknowledge ({stages['lodged']})" in dashboard
+    assert f"See all {stages['lodged']}" in dashboard
+    lodged = client.get("/appeals?stage=lodged")
+    assert lodged.status_code == 200
+    assert len(re.findall(r'href="/appeals/\d+"', lodged.text)) == stages["lodged"]

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import NamedTuple
+from typing import Final, NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -67,9 +67,11 @@ from phb.governance.rules import DECISION_LABELS, DecisionType, Framework
 from phb.governance.services import framework_in_force, raise_request
 from phb.money import gbp
 from phb.people.models import Person
+from phb.people.schemas import Page
 
 CONFIG_PATH = Path(__file__).with_name("appeals.toml")
 UK_TIME = ZoneInfo("Europe/London")
+APPEALS_PAGE = 50  # open appeals a page lists
 
 
 @functools.cache
@@ -562,11 +564,23 @@ def _actor_level(framework: Framework, actor: Actor) -> int:
     return max(levels, default=0)
 
 
-def _owner_level(appeal: Appeal, top: int) -> int:
+def _owner_level(stage: Stage, reviewer_is_panel: bool, reviewer_level: int | None, top: int) -> int:
     """The level of whoever owns the appeal's next step: the reviewer's while under review, else the care team's."""
-    if Stage(appeal.status) is Stage.UNDER_REVIEW:
-        return top if appeal.reviewer_is_panel or appeal.reviewer_level is None else appeal.reviewer_level
+    if stage is Stage.UNDER_REVIEW:
+        return top if reviewer_is_panel or reviewer_level is None else reviewer_level
     return 1
+
+
+def _next_due(
+    stage: Stage, acknowledge_by: dt.date, decide_by: dt.date, communicate_by: dt.date | None
+) -> dt.date | None:
+    """When the appeal's next step is due (None when nothing is left for the team)."""
+    return {
+        Stage.LODGED: acknowledge_by,
+        Stage.ACKNOWLEDGED: decide_by,
+        Stage.UNDER_REVIEW: decide_by,
+        Stage.DECIDED: communicate_by,
+    }.get(stage)
 
 
 def _reads(session: Session, actor: Actor, appeals: list[Appeal]) -> list[AppealRead]:
@@ -591,14 +605,10 @@ def _reads(session: Session, actor: Actor, appeals: list[Appeal]) -> list[Appeal
         read.referrals = referrals.get(appeal.id, [])
         stage = Stage(appeal.status)
         read.next_step = next_step(stage)
-        read.next_due = {
-            Stage.LODGED: appeal.acknowledge_by,
-            Stage.ACKNOWLEDGED: appeal.decide_by,
-            Stage.UNDER_REVIEW: appeal.decide_by,
-            Stage.DECIDED: appeal.communicate_by,
-        }.get(stage)
+        read.next_due = _next_due(stage, appeal.acknowledge_by, appeal.decide_by, appeal.communicate_by)
         read.timing = step_timing(read.next_due, today)
-        read.escalated_to_you = read.timing == "overdue" and mine > _owner_level(appeal, top)
+        owner = _owner_level(stage, appeal.reviewer_is_panel, appeal.reviewer_level, top)
+        read.escalated_to_you = read.timing == "overdue" and mine > owner
         rows.append(read)
     return rows
 
@@ -627,25 +637,69 @@ def person_appeals(session: Session, actor: Actor, person_id: int) -> list[Appea
     return _reads(session, actor, appeals)
 
 
-def dashboard(session: Session, actor: Actor) -> list[AppealRead]:
-    """Appeals of people the actor may see that still need a step, the most urgent first.
+OPEN_STAGES: Final = (Stage.LODGED, Stage.ACKNOWLEDGED, Stage.UNDER_REVIEW, Stage.DECIDED)
 
-    Each row says its next step, when it is due and whether it is overdue; an overdue step is flagged for
-    anyone at a level above the step's owner.
+
+class OpenAppeal(NamedTuple):
+    """What sorting and counting the open appeals needs, worked out from columns (no appeal is loaded)."""
+
+    id: int
+    stage: Stage
+    next_due: dt.date | None
+    overdue: bool
+    escalated: bool  # overdue, and the actor is at a level above the step's owner
+
+
+def open_appeals(session: Session, actor: Actor) -> list[OpenAppeal]:
+    """Appeals of people the actor may see that still need a step, the most urgent first (overdue, then by due).
+
+    One statement of a few columns, however many appeals are open; pages then read only the appeals they show.
     """
-    appeals = list(
-        session.scalars(
-            select(Appeal)
-            .where(
-                visible_filter(actor, Appeal.person_id),
-                Appeal.status.in_([Stage.LODGED, Stage.ACKNOWLEDGED, Stage.UNDER_REVIEW, Stage.DECIDED]),
-            )
-            .order_by(Appeal.lodged_on, Appeal.id)
-        )
+    framework, _ = framework_in_force(session)
+    mine, top = (_actor_level(framework, actor) if actor.is_staff else 0), max(framework.levels)
+    rows = session.execute(
+        select(
+            Appeal.id,
+            Appeal.status,
+            Appeal.acknowledge_by,
+            Appeal.decide_by,
+            Appeal.communicate_by,
+            Appeal.reviewer_is_panel,
+            Appeal.reviewer_level,
+        ).where(visible_filter(actor, Appeal.person_id), Appeal.status.in_(OPEN_STAGES))
     )
-    rows = _reads(session, actor, appeals)
-    rows.sort(key=lambda r: (r.timing != "overdue", r.next_due or dt.date.max, r.id))
-    return rows
+    today = _today()
+    found = []
+    for appeal_id, status, acknowledge_by, decide_by, communicate_by, panel, level in rows:
+        stage = Stage(status)
+        due = _next_due(stage, acknowledge_by, decide_by, communicate_by)
+        overdue = step_timing(due, today) == "overdue"
+        escalated = overdue and mine > _owner_level(stage, panel, level, top)
+        found.append(OpenAppeal(appeal_id, stage, due, overdue, escalated))
+    found.sort(key=lambda k: (not k.overdue, k.next_due or dt.date.max, k.id))
+    return found
+
+
+def appeal_reads(session: Session, actor: Actor, ids: Sequence[int]) -> list[AppealRead]:
+    """The appeals ``ids`` (the caller chose them from :func:`open_appeals`), read in that order."""
+    loaded = {a.id: a for a in session.scalars(select(Appeal).where(Appeal.id.in_(ids)))} if ids else {}
+    return _reads(session, actor, [loaded[i] for i in ids if i in loaded])
+
+
+def appeals_page(
+    session: Session,
+    actor: Actor,
+    *,
+    stage: Stage | None = None,
+    escalated: bool = False,
+    page: int = 1,
+    per_page: int = APPEALS_PAGE,
+) -> Page[AppealRead]:
+    """One page of the open appeals (of one stage, or those escalated to the actor), the most urgent first."""
+    keys = [k for k in open_appeals(session, actor) if stage in (None, k.stage) and (k.escalated or not escalated)]
+    page = max(1, page)
+    shown = [k.id for k in keys[(page - 1) * per_page : page * per_page]]
+    return Page[AppealRead](items=appeal_reads(session, actor, shown), page=page, per_page=per_page, total=len(keys))
 
 
 def appeal_report(session: Session, actor: Actor) -> list[ReportRow]:

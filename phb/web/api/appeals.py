@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from phb.access.rules import Actor
 from phb.governance.appeals import services
+from phb.governance.appeals.rules import Stage
 from phb.governance.appeals.schemas import (
     AppealCreate,
     AppealDecisionInput,
@@ -21,6 +22,7 @@ from phb.governance.appeals.schemas import (
     ReportRowRead,
     ReviewerAssign,
 )
+from phb.people.schemas import Page
 from phb.web.security import require_staff
 
 
@@ -32,9 +34,14 @@ class AppealsApi(Controller):
     guards = [require_staff]  # noqa: RUF012
 
     @get("/appeals", sync_to_thread=True)
-    def dashboard(self, actor: Actor, db_session: Session) -> list[AppealRead]:
-        """Open appeals the caller may see, overdue first, each with its next step and due date."""
-        return services.dashboard(db_session, actor)
+    def dashboard(
+        self, actor: Actor, db_session: Session, stage: Stage | None = None, page: int = 1
+    ) -> Page[AppealRead]:
+        """Open appeals the caller may see (of one ``stage``, if given), overdue first, 50 a page.
+
+        Each has its next step and due date; ``total`` counts them all.
+        """
+        return services.appeals_page(db_session, actor, stage=stage, page=page)
 
     @get("/appeals/report", sync_to_thread=True)
     def report(self, actor: Actor, db_session: Session) -> list[ReportRowRead]:

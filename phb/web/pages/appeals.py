@@ -45,6 +45,7 @@ from phb.web.security import require_staff
 M = TypeVar("M", bound=BaseModel)
 FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 STYLESHEET = Path(__file__).resolve().parent.parent / "static" / "appeals.css"
+DASHBOARD_ROWS = 25  # the most urgent appeals of each stage on the dashboard; the rest a link away
 CHANNELS = [(c.value, c.value.capitalize()) for c in Channel]
 DECISIONS = [(d.value, d.label) for d in AppealDecision]
 # Messages for fields a form could not read at all (missing or not one of the choices), in the form's own words.
@@ -211,16 +212,36 @@ class StaffAppealsController(Controller):
     include_in_schema = False
 
     @get("/appeals", sync_to_thread=True)
-    def dashboard(self, request: Request[Any, Any, Any], actor: Actor, db_session: Session) -> Template:
-        """Open appeals by stage with the next step, when it is due, and what is overdue."""
-        rows = services.dashboard(db_session, actor)
-        stages = [
-            (s, [r for r in rows if r.status is s]) for s in Stage if s not in {Stage.COMMUNICATED, Stage.REFERRED}
-        ]
+    def dashboard(
+        self,
+        request: Request[Any, Any, Any],
+        actor: Actor,
+        db_session: Session,
+        stage: Stage | None = None,
+        escalated: bool = False,
+        page: int = 1,
+    ) -> Template:
+        """Open appeals by stage, the most urgent of each first, with the next step, when due, and what is overdue.
+
+        ``stage`` (or ``escalated``) lists every appeal of that stage (or escalated to the user), 50 a page.
+        """
+        if stage is not None or escalated:
+            listed = services.appeals_page(db_session, actor, stage=stage, escalated=escalated, page=page)
+            heading = "Overdue steps escalated to you" if escalated else (stage.staff_label if stage else "")
+            query = "escalated=true" if escalated else f"stage={stage.value if stage else ''}"
+            context = {"listed": listed, "heading": heading, "query": query, **_common()}
+            return render(request, "appeals/stage.html", context)
+        keys = services.open_appeals(db_session, actor)
+        by_stage = {s: [k.id for k in keys if k.stage is s] for s in services.OPEN_STAGES}
+        escalated_ids = [k.id for k in keys if k.escalated]
+        shown = [*escalated_ids[:DASHBOARD_ROWS], *(i for ids in by_stage.values() for i in ids[:DASHBOARD_ROWS])]
+        reads = {r.id: r for r in services.appeal_reads(db_session, actor, list(dict.fromkeys(shown)))}
         context = {
-            "stages": stages,
-            "escalated": [r for r in rows if r.escalated_to_you],
-            "overdue": sum(1 for r in rows if r.timing == "overdue"),
+            "stages": [(s, [reads[i] for i in ids[:DASHBOARD_ROWS]], len(ids)) for s, ids in by_stage.items()],
+            "escalated": [reads[i] for i in escalated_ids[:DASHBOARD_ROWS]],
+            "escalated_total": len(escalated_ids),
+            "overdue": sum(1 for k in keys if k.overdue),
+            "shown": DASHBOARD_ROWS,
             **_common(),
         }
         return render(request, "appeals/dashboard.html", context)

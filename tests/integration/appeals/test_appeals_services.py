@@ -177,7 +177,7 @@ def test_an_upheld_appeal_reopens_the_decision_through_the_router(db, team):
     assert reopened.current_level == 2  # routed afresh: £900 of flexible spend is a level 2 decision
     assert reopened.item_amount == gbp("900.00")
     assert reopened.proposed_by_id == team.users["casey"].id
-    queue = [r.id for r in governance.decision_queue(db, team["sally"])]
+    queue = [r.id for r in governance.decision_queue(db, team["sally"]).items]
     assert reopened.id in queue
 
 
@@ -254,10 +254,14 @@ def test_the_dashboard_shows_overdue_steps_to_the_level_above_and_the_report_cou
     with freeze_time("2026-12-01 10:00"):
         appeal = _to_review(db, team, _lodge(db, team, refused_outcome(db, team)))
     with freeze_time("2027-01-05 10:00"):  # decide_by was 31 December 2026
-        rows = {r.id: r for r in services.dashboard(db, team["cora"])}
+        rows = {r.id: r for r in services.appeals_page(db, team["cora"]).items}
         assert rows[appeal.id].timing == "overdue"
         assert rows[appeal.id].escalated_to_you is True  # cora (level 4) sits above priya (level 2)
-        assert services.dashboard(db, team["sally"])[0].escalated_to_you is False  # same level
+        assert [r.id for r in services.appeals_page(db, team["cora"], escalated=True).items] == [appeal.id]
+        keys = {k.id: k for k in services.open_appeals(db, team["cora"])}
+        assert (keys[appeal.id].overdue, keys[appeal.id].escalated) == (True, True)  # the keys agree with the read
+        assert services.appeals_page(db, team["sally"]).items[0].escalated_to_you is False  # same level
+        assert services.appeals_page(db, team["sally"], escalated=True).total == 0
         services.decide_appeal(
             db, team["priya"], appeal.id, AppealDecisionInput(decision=AppealDecision.PARTLY_UPHELD, reasons="Some")
         )

@@ -115,7 +115,7 @@ def test_proposing_a_budget_raises_a_routed_request_with_the_reason(db, team):
     )
     assert indicative.request.routing_reason == request.routing_reason
     assert "level 2" in request.routing_reason
-    assert [r.id for r in governance.decision_queue(db, who["sam"])] == [request.id]
+    assert [r.id for r in governance.decision_queue(db, who["sam"]).items] == [request.id]
 
 
 def test_a_budget_above_level_twos_limit_is_routed_to_the_commissioner(db, team):

@@ -181,7 +181,7 @@ def test_the_api_refuses_an_appeal_about_someone_else_with_problem_json(client, 
         f"/api/v1/appeals/{appeal_id}/reviewer", json={"reviewer_id": team.users["priya"].id}, headers=headers
     )
     assert (assigned.json()["status"], assigned.json()["reviewer_name"]) == ("under_review", "Priya")
-    assert [a["next_step"] for a in client.get("/api/v1/appeals").json()] == ["Decide the appeal"]
+    assert [a["next_step"] for a in client.get("/api/v1/appeals").json()["items"]] == ["Decide the appeal"]
 
 
 def test_staff_record_how_a_notice_was_delivered_and_print_it(client, db):
