@@ -231,3 +231,28 @@ def test_every_signed_in_page_has_no_accessibility_violations(browser, live_serv
     mine = {p for p in html_get_routes() if p.startswith("/my/")}
     assert {"/my/{person_id:int}/budget", "/my/{person_id:int}/plan"} <= mine
     assert mine <= set(visited) | set(downloads), f"person pages not checked: {mine - set(visited) - set(downloads)}"
+
+
+# Views of a page chosen by its query string: the walker above opens each route once, without one.
+QUERY_VIEWS = [
+    ("sam", "/appeals?stage=lodged"),
+    ("sam", "/appeals?escalated=true"),
+    ("sam", "/reviews?show=all&page=1"),
+    ("sam", "/decisions?page=1"),
+    ("dana", "/findings?status=all&sort=amount&page=1"),
+]
+
+
+def test_list_views_chosen_by_their_query_have_no_accessibility_violations(browser, live_server):
+    pages: dict[str, Any] = {}
+    for viewer, url in QUERY_VIEWS:
+        if viewer not in pages:
+            pages[viewer] = browser.new_context().new_page()
+            sign_in(pages[viewer], live_server, viewer)
+        page = pages[viewer]
+        response = page.goto(live_server + url)
+        assert response is not None
+        assert response.status == 200, url
+        assert_no_violations(page, url)
+    for page in pages.values():
+        page.context.close()
