@@ -93,7 +93,6 @@ LINE_KINDS = (
 )
 PAYEES = ("TESCO STORES", "PAYROLL SERVICES LTD", "CITY TAXIS", "AQUA THERAPY CIC", "HMRC PAYE", "BOOTS", "AMAZON")
 RISK_TITLES = ("Swimming alone", "Falls at night", "Medication errors", "Money handling", "Isolation")
-DECISION_OUTCOME_FIELDS = frozenset(DecisionOutcome.__table__.columns.keys())
 REFUSED_REASONS = "The plan's fitness outcome is met by the community exercise class already funded"
 # An appeal's stages in order, each with the calendar days since lodging after which it may have been reached
 # (its steps are working days later, so the dates never pass today, bank holidays included).
@@ -824,53 +823,45 @@ class Generator:
                 if refused and r.random() < self.appealed:
                     self._appeal(rows, outcome, notice)
 
-    def _notice(
-        self, rows: dict[Any, list[dict[str, Any]]], outcome: dict[str, Any], summary: str
-    ) -> tuple[int, dt.date]:
+    def _notice(self, rows: dict[Any, list[dict[str, Any]]], outcome: dict[str, Any], summary: str) -> dict[str, Any]:
         """The decision notice every outcome gets, written by the service's own words (delivered to 80 %)."""
         r = self.random
         decided = outcome["decided_at"].date()
         delivered = decided + dt.timedelta(days=r.randint(1, 4)) if r.random() < 0.8 else None
         kind = appeal_type_for(outcome["decision_type"], outcome["outcome"])
-        fields = {k: v for k, v in outcome.items() if k in DECISION_OUTCOME_FIELDS}
-        content = notice_content(DecisionOutcome(**fields), summary, kind, delivered or decided)
-        notice_id = self.ids.take("decision_notices")
-        rows[DecisionNotice].append(
-            {
-                "id": notice_id,
-                "outcome_id": outcome["id"],
-                "person_id": outcome["person_id"],
-                "decision_type": outcome["decision_type"],
-                "outcome": outcome["outcome"],
-                "appeal_type": kind.value,
-                "title": content.title,
-                "sections": content.sections,
-                "issued_at": outcome["decided_at"],
-                "appeal_by": content.appeal_by,
-                "reduction_takes_effect_on": content.reduction_takes_effect_on,
-                "delivered_on": delivered,
-                "delivery_channel": "letter" if delivered else None,
-                "delivered_by_name": "Case Manager" if delivered else None,
-                "delivery_note": None,
-                "version": 1,
-            }
-        )
-        return notice_id, content.appeal_by
+        content = notice_content(DecisionOutcome(**outcome), summary, kind, delivered or decided)
+        notice = {
+            "id": self.ids.take("decision_notices"),
+            "outcome_id": outcome["id"],
+            "person_id": outcome["person_id"],
+            "decision_type": outcome["decision_type"],
+            "outcome": outcome["outcome"],
+            "appeal_type": kind.value,
+            "title": content.title,
+            "sections": content.sections,
+            "issued_at": outcome["decided_at"],
+            "appeal_by": content.appeal_by,
+            "reduction_takes_effect_on": content.reduction_takes_effect_on,
+            "delivered_on": delivered,
+            "delivery_channel": "letter" if delivered else None,
+            "delivered_by_name": "Case Manager" if delivered else None,
+            "delivery_note": None,
+            "version": 1,
+        }
+        rows[DecisionNotice].append(notice)
+        return notice
 
-    def _appeal(
-        self, rows: dict[Any, list[dict[str, Any]]], outcome: dict[str, Any], notice: tuple[int, dt.date]
-    ) -> None:
+    def _appeal(self, rows: dict[Any, list[dict[str, Any]]], outcome: dict[str, Any], notice: dict[str, Any]) -> None:
         """An appeal against a refusal, somewhere between lodged and referred onwards, its dates in order."""
         r = self.random
-        notice_id, appeal_by = notice
         config = appeals_config()
         work = config.calendar.add_working_days
         lodged = outcome["decided_at"].date() + dt.timedelta(days=r.randint(3, 25))
         if lodged > self.today:
             return
-        stages = [s for s, days in APPEAL_STAGES if (self.today - lodged).days >= days]
-        stage = r.choice(stages)
-        reached = [s for s, _ in APPEAL_STAGES][: [s for s, _ in APPEAL_STAGES].index(stage) + 1]
+        possible = [s for s, days in APPEAL_STAGES if (self.today - lodged).days >= days]
+        stage = r.choice(possible)
+        reached = set(possible[: possible.index(stage) + 1])
         acknowledged = work(lodged, 2) if "acknowledged" in reached else None
         assigned = work(lodged, 3) if "under_review" in reached else None
         decided = work(lodged, 15) if "decided" in reached else None
@@ -885,16 +876,16 @@ class Generator:
                 "id": appeal_id,
                 "person_id": outcome["person_id"],
                 "outcome_id": outcome["id"],
-                "notice_id": notice_id,
+                "notice_id": notice["id"],
                 "decision_type": outcome["decision_type"],
-                "appeal_type": appeal_type_for(outcome["decision_type"], outcome["outcome"]).value,
+                "appeal_type": notice["appeal_type"],
                 "lodged_by_id": None,
                 "lodged_by_name": "Martin Grant",
                 "on_behalf_of": "representative",
                 "received_via": r.choice(("letter", "email", "phone")),
                 "lodged_on": lodged,
                 "lodged_at": aware(lodged),
-                "in_time": lodged <= appeal_by,
+                "in_time": lodged <= notice["appeal_by"],
                 "grounds": "The gym is how I keep my strength up after the stroke; the class is at the wrong time.",
                 "new_information": None,
                 "status": stage,

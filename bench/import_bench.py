@@ -30,6 +30,7 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -46,23 +47,19 @@ def read_time(path: Path) -> float:
     return best
 
 
-def run_backend(backend: str, url: str, path: Path, overlap: Path | None) -> dict[str, object]:
-    """One backend, in this process: returns seconds for each phase and the peak RSS in MB."""
+def bench_account(url: str) -> tuple[Any, int, Any]:
+    """A freshly migrated database at ``url`` with one officer and one account: (session factory, account id, actor)."""
     from phb import migrate  # noqa: PLC0415
-    from phb.access.services import begin  # noqa: PLC0415
     from phb.accounts.models import User, UserRole  # noqa: PLC0415
     from phb.accounts.services import actor_for  # noqa: PLC0415
     from phb.audit.services import AuditActor, act_as  # noqa: PLC0415
     from phb.db import create_db_engine, make_session_factory  # noqa: PLC0415
     from phb.money import gbp  # noqa: PLC0415
     from phb.people.models import Person  # noqa: PLC0415
-    from phb.spending.check import load_default_rules  # noqa: PLC0415
-    from phb.spending.importer import import_statement  # noqa: PLC0415
     from phb.spending.models import DirectPaymentAccount  # noqa: PLC0415
 
     migrate.upgrade(url)
     factory = make_session_factory(create_db_engine(url))
-    load_default_rules()
     with factory() as session:
         act_as(session, AuditActor(user_id=None, label="bench"))
         user = User(
@@ -86,7 +83,17 @@ def run_backend(backend: str, url: str, path: Path, overlap: Path | None) -> dic
         )
         session.add(account)
         session.commit()
-        account_id, actor = account.id, actor_for(session, user)
+        return factory, account.id, actor_for(session, user)
+
+
+def run_backend(backend: str, url: str, path: Path, overlap: Path | None) -> dict[str, object]:
+    """One backend, in this process: returns seconds for each phase and the peak RSS in MB."""
+    from phb.access.services import begin  # noqa: PLC0415
+    from phb.spending.check import load_default_rules  # noqa: PLC0415
+    from phb.spending.importer import import_statement  # noqa: PLC0415
+
+    factory, account_id, actor = bench_account(url)
+    load_default_rules()
     results: dict[str, object] = {"backend": backend}
     phases = [("import", path), ("re-import", path)] + ([("overlap", overlap)] if overlap else [])
     for phase, source_path in phases:

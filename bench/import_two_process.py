@@ -26,15 +26,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.import_bench import _drop_pg, _pg_database, read_time
-from phb import migrate
+from bench.import_bench import _drop_pg, _pg_database, bench_account, read_time
 from phb.access.services import begin
-from phb.accounts.models import User, UserRole
-from phb.accounts.services import actor_for
-from phb.audit.services import AuditActor, act_as
-from phb.db import create_db_engine, make_session_factory
-from phb.money import gbp
-from phb.people.models import Person
 from phb.spending import importer
 from phb.spending.batches import read_batches
 from phb.spending.check import load_default_rules
@@ -102,32 +95,9 @@ def consume(batches: Iterator[Columns], writer: Any, account_id: int, import_id:
     return lines
 
 
-def _account(url: str) -> tuple[Any, int, Any]:
-    migrate.upgrade(url)
-    factory = make_session_factory(create_db_engine(url))
-    with factory() as session:
-        act_as(session, AuditActor(user_id=None, label="bench"))
-        user = User(
-            username="dana",
-            display_name="Dana Reid",
-            password_hash="not-a-real-hash",  # noqa: S106 - the probe never signs in
-            roles=[UserRole(role="direct_payments_officer")],
-        )
-        person = Person(nhs_number="9990000026", given_name="J", family_name="W", date_of_birth=dt.date(1994, 7, 2))
-        session.add_all([user, person])
-        session.flush()
-        account = DirectPaymentAccount(
-            person_id=person.id, kind="bank_account", name="Probe", provider="Probe",
-            opened_on=dt.date(2000, 1, 1), opening_balance=gbp("3000.00"),
-        )  # fmt: skip
-        session.add(account)
-        session.commit()
-        return factory, account.id, actor_for(session, user)
-
-
 def run(url: str, path: Path, mode: str) -> tuple[float, float]:
     """Seconds for the loop and its commit, and seconds the parent waited for the child."""
-    factory, account_id, actor = _account(url)
+    factory, account_id, actor = bench_account(url)
     rules = load_default_rules()
     waited = [0.0]
     with factory() as session:

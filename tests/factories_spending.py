@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from phb.money import gbp
-from phb.spending.models import DirectPaymentAccount
+from phb.spending.models import DirectPaymentAccount, Finding
 
 SAMPLES = Path(__file__).resolve().parent.parent / "phb" / "spending" / "samples"
 
@@ -29,6 +29,24 @@ def make_account(db: Session, person_id: int, **overrides: Any) -> DirectPayment
     db.add(account)
     db.flush()
     return account
+
+
+def make_finding(db: Session, account: DirectPaymentAccount, **overrides: Any) -> Finding:
+    """An open exclusion finding on ``account``, raised today (UTC, the queue's business date), due in 14 days."""
+    today = dt.datetime.now(dt.UTC).date()
+    values: dict[str, Any] = {
+        "kind": "exclusion",
+        "category": "gambling",
+        "payee": "BET365",
+        "reason": "MCC 7995 betting",
+        "amount": gbp("20.00"),
+        "raised_on": today,
+        "due_on": today + dt.timedelta(days=14),
+    }
+    finding = Finding(person_id=account.person_id, account_id=account.id, **(values | overrides))
+    db.add(finding)
+    db.flush()
+    return finding
 
 
 def statement(*lines: str, header: str = "date,description,amount,mcc,balance") -> bytes:

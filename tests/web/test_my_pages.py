@@ -13,7 +13,7 @@ from phb.spending.models import Finding
 from tests.factories import actor, make_person, make_user
 from tests.factories_plans import agreed_plan
 from tests.factories_risk import make_contingency_plan
-from tests.factories_spending import make_account
+from tests.factories_spending import make_account, make_finding
 from tests.web.helpers import login, post_form
 
 
@@ -38,25 +38,20 @@ def _person_with_budget(db: Session) -> tuple[Any, Any]:
     return person, staff
 
 
-def _queried_finding(db: Session, person: Any, account: Any) -> Finding:
+def _queried_finding(db: Session, account: Any) -> Finding:
     today = dt.datetime.now(dt.UTC).date()
-    finding = Finding(
-        person_id=person.id,
-        account_id=account.id,
+    return make_finding(
+        db,
+        account,
         kind="unplanned",
         category="unplanned",
         payee="Garden Centre",
         reason="Not on the budget sheet",
         amount=gbp("42.00"),
-        raised_on=today,
-        due_on=today + dt.timedelta(days=14),
         status="queried",
         query="What did you buy at the garden centre?",
         queried_on=today,
     )
-    db.add(finding)
-    db.flush()
-    return finding
 
 
 def test_the_person_sees_what_is_left_this_year_from_their_home_page(client: Any, db: Session) -> None:
@@ -100,7 +95,7 @@ def test_large_print_and_chosen_format_come_first(client: Any, db: Session) -> N
 
 def test_the_person_answers_the_teams_question(client: Any, db: Session) -> None:
     person, _staff = _person_with_budget(db)
-    finding = _queried_finding(db, person, make_account(db, person.id))
+    finding = _queried_finding(db, make_account(db, person.id))
     login(client, "leon")
 
     page = client.get(f"/my/{person.id}/spending")
@@ -119,7 +114,7 @@ def test_the_person_answers_the_teams_question(client: Any, db: Session) -> None
 
 def test_staff_see_the_page_but_cannot_answer_for_the_person(client: Any, db: Session) -> None:
     person, _staff = _person_with_budget(db)
-    finding = _queried_finding(db, person, make_account(db, person.id))
+    finding = _queried_finding(db, make_account(db, person.id))
     login(client, "casey")
     assert "Send my answer" not in client.get(f"/my/{person.id}/spending").text
     refused = post_form(client, f"/my/{person.id}/spending/{finding.id}/answer", {"answer": "I answer"})

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from types import SimpleNamespace
 
@@ -11,10 +10,9 @@ from jinja2 import Environment
 
 from phb.accounts.rules import Role
 from phb.money import gbp
-from phb.spending.models import Finding
 from phb.web.templating import create_environment
 from tests.factories import make_person, make_user
-from tests.factories_spending import make_account
+from tests.factories_spending import make_account, make_finding
 from tests.web.helpers import login
 
 PAGER = '{% from "_macros/pagination.html" import pager %}{{ pager(result, "/things?sort=due&page=", "Pages") }}'
@@ -69,22 +67,8 @@ def test_findings_queue_pages_keep_the_filters_and_sort(client, db):
     dana = make_user(db, "dana", Role.DIRECT_PAYMENTS_OFFICER)
     person = make_person(db, "Margaret", "Okafor")
     account = make_account(db, person.id)
-    today = dt.date.today()  # noqa: DTZ011 - the queue's business date
-    db.add_all(
-        Finding(
-            person_id=person.id,
-            account_id=account.id,
-            kind="exclusion",
-            category="gambling",
-            payee="BET365",
-            reason="MCC 7995 betting",
-            amount=gbp(f"{n}.00"),
-            raised_on=today,
-            due_on=today + dt.timedelta(days=10),
-        )
-        for n in range(1, 121)  # 120 findings: three pages of 50
-    )
-    db.flush()
+    for n in range(1, 121):  # 120 findings: three pages of 50
+        make_finding(db, account, amount=gbp(f"{n}.00"))
     login(client, dana.username)
 
     first = client.get("/findings?sort=amount&category=gambling")

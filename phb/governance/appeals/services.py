@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Final, NamedTuple
 from zoneinfo import ZoneInfo
@@ -686,6 +687,34 @@ def appeal_reads(session: Session, actor: Actor, ids: Sequence[int]) -> list[App
     return _reads(session, actor, [loaded[i] for i in ids if i in loaded])
 
 
+@dataclass(frozen=True)
+class AppealsDashboard:
+    """The dashboard: each open stage's most urgent appeals and its count, the same for steps escalated to the viewer.
+
+    ``overdue`` counts every overdue step the viewer can see.
+    """
+
+    stages: list[tuple[Stage, list[AppealRead], int]]
+    escalated: list[AppealRead]
+    escalated_total: int
+    overdue: int
+
+
+def dashboard(session: Session, actor: Actor, *, per_stage: int) -> AppealsDashboard:
+    """The ``per_stage`` most urgent appeals of each open stage (and of those escalated to the actor), read at once."""
+    keys = open_appeals(session, actor)
+    by_stage = {s: [k.id for k in keys if k.stage is s] for s in OPEN_STAGES}
+    escalated = [k.id for k in keys if k.escalated]
+    shown = [*escalated[:per_stage], *(i for ids in by_stage.values() for i in ids[:per_stage])]
+    reads = {r.id: r for r in appeal_reads(session, actor, list(dict.fromkeys(shown)))}
+    return AppealsDashboard(
+        stages=[(s, [reads[i] for i in ids[:per_stage]], len(ids)) for s, ids in by_stage.items()],
+        escalated=[reads[i] for i in escalated[:per_stage]],
+        escalated_total=len(escalated),
+        overdue=sum(1 for k in keys if k.overdue),
+    )
+
+
 def appeals_page(
     session: Session,
     actor: Actor,
@@ -697,7 +726,7 @@ def appeals_page(
 ) -> Page[AppealRead]:
     """One page of the open appeals (of one stage, or those escalated to the actor), the most urgent first."""
     keys = [k for k in open_appeals(session, actor) if stage in (None, k.stage) and (k.escalated or not escalated)]
-    page = max(1, page)
+    page = max(1, page)  # the keys are not a pydantic model (Page.slice_of), so they are sliced here
     shown = [k.id for k in keys[(page - 1) * per_page : page * per_page]]
     return Page[AppealRead](items=appeal_reads(session, actor, shown), page=page, per_page=per_page, total=len(keys))
 

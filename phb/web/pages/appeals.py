@@ -225,23 +225,19 @@ class StaffAppealsController(Controller):
 
         ``stage`` (or ``escalated``) lists every appeal of that stage (or escalated to the user), 50 a page.
         """
-        if stage is not None or escalated:
+        if escalated or stage is not None:
+            heading, query = "Overdue steps escalated to you", "escalated=true"
+            if not escalated and stage is not None:
+                heading, query = stage.staff_label, f"stage={stage.value}"
             listed = services.appeals_page(db_session, actor, stage=stage, escalated=escalated, page=page)
-            heading = "Overdue steps escalated to you" if escalated else (stage.staff_label if stage else "")
-            query = "escalated=true" if escalated else f"stage={stage.value if stage else ''}"
             context = {"listed": listed, "heading": heading, "query": query, **_common()}
             return render(request, "appeals/stage.html", context)
-        keys = services.open_appeals(db_session, actor)
-        by_stage = {s: [k.id for k in keys if k.stage is s] for s in services.OPEN_STAGES}
-        escalated_ids = [k.id for k in keys if k.escalated]
-        shown = [*escalated_ids[:DASHBOARD_ROWS], *(i for ids in by_stage.values() for i in ids[:DASHBOARD_ROWS])]
-        reads = {r.id: r for r in services.appeal_reads(db_session, actor, list(dict.fromkeys(shown)))}
+        board = services.dashboard(db_session, actor, per_stage=DASHBOARD_ROWS)
         context = {
-            "stages": [(s, [reads[i] for i in ids[:DASHBOARD_ROWS]], len(ids)) for s, ids in by_stage.items()],
-            "escalated": [reads[i] for i in escalated_ids[:DASHBOARD_ROWS]],
-            "escalated_total": len(escalated_ids),
-            "overdue": sum(1 for k in keys if k.overdue),
-            "shown": DASHBOARD_ROWS,
+            "stages": board.stages,
+            "escalated": board.escalated,
+            "escalated_total": board.escalated_total,
+            "overdue": board.overdue,
             **_common(),
         }
         return render(request, "appeals/dashboard.html", context)
