@@ -85,3 +85,16 @@ def test_every_person_route_refuses_a_case_manager_without_that_person(client, d
         assert "Zanzibar" not in response.text, f"{method} {path} leaked the person's name"
         checked += 1
     assert checked >= 3
+
+
+def test_the_api_refuses_a_repeated_query_parameter_instead_of_keeping_the_last(client, db):
+    casey = make_user(db, "casey", Role.CASE_MANAGER)
+    make_person(db, "Margaret", "Okafor", case_manager=casey)
+    login(client, "casey")
+    assert client.get("/api/v1/people?page=1").status_code == 200
+    repeated = client.get("/api/v1/people?page=1&page=2")
+    assert repeated.status_code == 422
+    assert repeated.headers["content-type"].startswith("application/problem+json")
+    assert repeated.json()["errors"] == {"page": "Give this parameter once"}
+    assert client.get("/api/v1/governance/framework?date=2026-01-01&date=null").status_code == 422
+    assert client.get("/?page=1&page=1").status_code == 200  # pages are forgiving: a link is not an API call

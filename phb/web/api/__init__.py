@@ -1,13 +1,34 @@
 """JSON API under /api/v1, documented at /schema. Each module here exports ``ROUTES``."""
 
 import sys
+from collections import Counter
+from typing import Any
 
+from litestar.connection import ASGIConnection
+from litestar.handlers import BaseRouteHandler
 from litestar.types import ControllerRouterHandler
 
 from phb.discovery import submodules
+from phb.errors import ValidationFailedError
 
 ROUTES: list[ControllerRouterHandler] = [
     route for module in submodules(sys.modules[__name__]) for route in getattr(module, "ROUTES", [])
 ]
+API_PREFIX = "/api/"
 
-__all__ = ["ROUTES"]
+
+def one_value_per_query_parameter(connection: ASGIConnection[Any, Any, Any, Any], _handler: BaseRouteHandler) -> None:
+    """Guard: the API takes each query parameter once (none is a list).
+
+    A repeated one (``?date=2026-01-01&date=x``) is refused with 422 naming it, where the framework would quietly
+    keep only the last value: a caller must not get an answer to a question it did not ask.
+    """
+    if not connection.scope["path"].startswith(API_PREFIX):
+        return
+    counts = Counter(key for key, _value in connection.query_params.multi_items())
+    repeated = sorted(key for key, count in counts.items() if count > 1)
+    if repeated:
+        raise ValidationFailedError(dict.fromkeys(repeated, "Give this parameter once"))
+
+
+__all__ = ["ROUTES", "one_value_per_query_parameter"]
