@@ -98,3 +98,6 @@ def test_the_api_refuses_a_repeated_query_parameter_instead_of_keeping_the_last(
     assert repeated.json()["errors"] == {"page": "Give this parameter once"}
     assert client.get("/api/v1/governance/framework?date=2026-01-01&date=null").status_code == 422
     assert client.get("/?page=1&page=1").status_code == 200  # pages are forgiving: a link is not an API call
+    person = make_person(db, "Tom", "Price", case_manager=casey)
+    assert client.get(f"/api/v1/people/{person.id}").status_code == 200
+    assert client.get(f"/api/v1/people/{person.id}%09").status_code == 404  # not read as the person by int()

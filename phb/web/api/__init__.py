@@ -5,6 +5,7 @@ from collections import Counter
 from typing import Any
 
 from litestar.connection import ASGIConnection
+from litestar.exceptions import NotFoundException
 from litestar.handlers import BaseRouteHandler
 from litestar.types import ControllerRouterHandler
 
@@ -18,13 +19,16 @@ API_PREFIX = "/api/"
 
 
 def one_value_per_query_parameter(connection: ASGIConnection[Any, Any, Any, Any], _handler: BaseRouteHandler) -> None:
-    """Guard: the API takes each query parameter once (none is a list).
+    """Guard: the API takes each query parameter once (none is a list), and no address holds white space.
 
     A repeated one (``?date=2026-01-01&date=x``) is refused with 422 naming it, where the framework would quietly
     keep only the last value: a caller must not get an answer to a question it did not ask.
     """
-    if not connection.scope["path"].startswith(API_PREFIX):
+    path = connection.scope["path"]
+    if not path.startswith(API_PREFIX):
         return
+    if any(c.isspace() for c in path):  # "/people/6%09/plan": int() would read "6\t" as person 6
+        raise NotFoundException("No such address: an address has no spaces or tabs")
     counts = Counter(key for key, _value in connection.query_params.multi_items())
     repeated = sorted(key for key, count in counts.items() if count > 1)
     if repeated:
