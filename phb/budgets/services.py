@@ -970,6 +970,23 @@ def _dp_annual(final: FinalBudget) -> Money | None:
     return rules.annualise(final.dp_amount_per_period, Frequency(final.dp_frequency))
 
 
+def direct_payment_change(in_force: FinalBudget | None, proposed: FinalBudget) -> dict[str, Any]:
+    """What authorising ``proposed`` would do to the direct payment of the final budget ``in_force``.
+
+    The decision's notice gives the right of appeal from this (``phb.governance.appeals.rules.appeal_type_for``):
+    a lower yearly direct payment is a reduction (regulation 13), and no direct payment where there was one stops
+    the payments (regulation 17). With no direct payment before or after, the Direct Payments Regulations do not
+    apply and the person has a local appeal.
+    """
+    before, after = (None if in_force is None else _dp_annual(in_force)), _dp_annual(proposed)
+    change: dict[str, Any] = {"direct_payment": before is not None or after is not None}
+    if before is not None:
+        change["previous_dp_annual"] = str(before.amount)
+        change["reduces_amount"] = after is not None and after < before
+        change["stops_payments"] = after is None
+    return change
+
+
 def _final_read(session: Session, final: FinalBudget, standing: Standing | None = None) -> FinalBudgetRead:
     standing = standing or Standing.of_subject(session, FINAL, final.id)
     decision, request = standing.decision(FINAL, final.id), standing.request(FINAL, final.id)
@@ -1032,6 +1049,7 @@ def propose_final_budget(session: Session, actor: Actor, person_id: int, data: F
         proposed_at=utcnow(),
         reason=data.reason,
     )
+    in_force = _authorised_final(session, person_id)
     session.add(final)
     with because(session, data.reason):
         session.flush()
@@ -1043,6 +1061,7 @@ def propose_final_budget(session: Session, actor: Actor, person_id: int, data: F
             subject_type=FINAL,
             subject_id=final.id,
             amount=final.annual_amount,
+            details=direct_payment_change(in_force, final),
             summary=f"Authorise final budget {number} of {format_gbp(final.annual_amount)} a year "
             f"from {final.effective_from:%d %B %Y} (budget sheet version {final.sheet_version})",
         )

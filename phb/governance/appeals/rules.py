@@ -208,6 +208,11 @@ _STATUTORY_WORDS: Final = {
 }
 
 
+# Decisions that can lower the amount of a direct payment: a budget review, and a new final budget replacing the one
+# in force (``phb.budgets.services.direct_payment_change`` says whether it does).
+_CAN_REDUCE: Final = frozenset({"budget_review", "final_budget_authorisation"})
+
+
 def appeal_type_for(
     decision_type: str,
     outcome: str,
@@ -218,9 +223,10 @@ def appeal_type_for(
 ) -> AppealType:
     """Which right of appeal a governance decision carries (the mapping is documented in ``docs/appeals.md``).
 
-    ``decision_type`` and ``outcome`` are governance's values. ``reduces_amount``: a budget review that lowers
-    the amount; ``stops_payments``: a decision that ends the direct payment; ``direct_payment`` False: the budget
-    is notional or third-party, so the Direct Payments Regulations do not apply and a local appeal does.
+    ``decision_type`` and ``outcome`` are governance's values. ``reduces_amount``: a budget review or a new final
+    budget that lowers the amount; ``stops_payments``: a decision that ends the direct payment (refusing a final
+    budget that would have ended it is not a decision not to make one); ``direct_payment`` False: the budget is
+    notional or third-party, so the Direct Payments Regulations do not apply and a local appeal does.
     """
     refused = outcome == "refused"
     statutory: AppealType | None = None
@@ -228,9 +234,9 @@ def appeal_type_for(
         statutory = AppealType.REG_17
     elif decision_type == "financial_audit" and not refused:
         statutory = AppealType.REG_15  # the audit's recovery (repayment demand) was agreed
-    elif decision_type == "budget_review" and reduces_amount and not refused:
+    elif decision_type in _CAN_REDUCE and reduces_amount and not refused:
         statutory = AppealType.REG_13
-    elif refused and decision_type == "final_budget_authorisation":
+    elif refused and decision_type == "final_budget_authorisation" and not stops_payments:
         statutory = AppealType.REG_7
     elif refused and decision_type == "flexible_budget_spend":
         statutory = AppealType.REG_8

@@ -18,10 +18,13 @@ from phb.budgets.schemas import (
     DecisionCreate,
     FinalBudgetCreate,
     IndicativeCalculate,
+    SheetChange,
     SheetLineCreate,
 )
 from phb.errors import ForbiddenError, ValidationFailedError
 from phb.governance import services as governance
+from phb.governance.appeals.models import DecisionNotice
+from phb.governance.appeals.rules import AppealType
 from phb.governance.models import DecisionOutcome
 from phb.governance.rules import Action
 from phb.governance.schemas import DecisionInput
@@ -76,8 +79,10 @@ def _line(description, category, unit_cost, frequency):
     )
 
 
-def _final(db, who, person_id):
+def _final(db, who, person_id, extra=None):
     services.start_sheet_from_indicative(db, who["casey"], person_id, ManagementOption.DIRECT_PAYMENT)
+    if extra is not None:
+        services.add_line(db, who["casey"], person_id, extra)
     sheet = services.add_line(db, who["casey"], person_id, _line("Insurance", "insurance", "150.00", Frequency.ANNUAL))
     monthly = gbp(str((sheet.annual_total.amount / 12).quantize(Decimal("0.01"), "ROUND_CEILING")))
     return services.propose_final_budget(
@@ -235,3 +240,59 @@ def test_a_changed_framework_file_changes_how_budgets_are_authorised(db, team):
     final = _final(db, who, person_id)
     complete_checklist(db, who["casey"], person_id)
     assert decisions.authorise_final_budget(db, who["sam"], person_id, final.id, AUTHORISE).status == "authorised"
+
+
+def _notice_for(db, final_id):
+    outcome = governance.outcome_for(db, "final_budget", final_id)
+    return db.scalars(select(DecisionNotice).where(DecisionNotice.outcome_id == outcome.id)).one()
+
+
+def _authorise_final(db, who, person_id, final_id):
+    decisions.authorise_final_budget(db, who["sam"], person_id, final_id, AUTHORISE)
+    return decisions.authorise_final_budget(db, who["lee"], person_id, final_id, AUTHORISE)
+
+
+def test_a_lower_final_budget_is_a_reduction_of_the_direct_payment_with_its_statutory_right(db, team):
+    who, person_id = team
+    indicative = _indicative(db, who["casey"], person_id)
+    decisions.authorise_indicative_budget(db, who["sam"], person_id, indicative.id, AUTHORISE)
+    first = _final(db, who, person_id, extra=_line("Hydrotherapy", "therapy", "60.00", Frequency.MONTHLY))
+    complete_checklist(db, who["casey"], person_id)
+    assert _authorise_final(db, who, person_id, first.id).status == "authorised"
+    assert _notice_for(db, first.id).appeal_type == AppealType.LOCAL  # a first budget reduces nothing
+
+    sheet = services.current_sheet(db, who["casey"], person_id)
+    therapy = next(line for line in sheet.lines if line.description == "Hydrotherapy")
+    sheet = services.remove_line(db, who["casey"], person_id, therapy.id, SheetChange(reason="Course finished"))
+    monthly = gbp(str((sheet.annual_total.amount / 12).quantize(Decimal("0.01"), "ROUND_CEILING")))
+    assert monthly < first.dp_amount_per_period
+    second = services.propose_final_budget(
+        db,
+        who["casey"],
+        person_id,
+        FinalBudgetCreate(
+            annual_amount=monthly * 12,
+            effective_from=dt.date(2026, 4, 1),
+            effective_to=dt.date(2027, 3, 31),
+            management_options=[ManagementOption.DIRECT_PAYMENT],
+            variance_explanation="Hydrotherapy course finished",
+            dp_amount_per_period=monthly,
+            dp_frequency=PaymentFrequency.MONTHLY,
+            dp_first_payment_on=dt.date(2026, 4, 1),
+            dp_recipient=Recipient.PERSON,
+            dp_notice_days=28,
+        ),
+    )
+    request = governance.request_for(db, "final_budget", second.id)
+    assert request.details == {
+        "direct_payment": True,
+        "previous_dp_annual": str(first.dp_annual.amount),
+        "reduces_amount": True,
+        "stops_payments": False,
+    }
+    assert _authorise_final(db, who, person_id, second.id).status == "authorised"
+    notice = _notice_for(db, second.id)
+    assert notice.appeal_type == AppealType.REG_13
+    assert notice.reduction_takes_effect_on is not None
+    rights = dict(notice.sections)["Your right to ask us to reconsider"]
+    assert "reduce the amount of your direct payment (regulation 13)" in rights

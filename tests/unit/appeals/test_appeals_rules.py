@@ -105,6 +105,11 @@ def test_adding_working_days_lands_on_a_working_day_that_many_working_days_later
         ("assessment_of_need", "refused", {}, AppealType.CHC_ELIGIBILITY),
         ("care_plan_sign_off", "refused", {}, AppealType.LOCAL),
         ("final_budget_authorisation", "refused", {"direct_payment": False}, AppealType.LOCAL),
+        ("final_budget_authorisation", "approved", {}, AppealType.LOCAL),
+        ("final_budget_authorisation", "approved", {"reduces_amount": True}, AppealType.REG_13),
+        ("final_budget_authorisation", "approved", {"stops_payments": True}, AppealType.REG_17),
+        # refusing a budget that would have ended the direct payment leaves it running: not "not to make one"
+        ("final_budget_authorisation", "refused", {"stops_payments": True}, AppealType.LOCAL),
     ],
 )
 def test_which_right_of_appeal_a_decision_carries(decision_type, outcome, flags, expected):
