@@ -976,14 +976,17 @@ def direct_payment_change(in_force: FinalBudget | None, proposed: FinalBudget) -
     The decision's notice gives the right of appeal from this (``phb.governance.appeals.rules.appeal_type_for``):
     a lower yearly direct payment is a reduction (regulation 13), and no direct payment where there was one stops
     the payments (regulation 17). With no direct payment before or after, the Direct Payments Regulations do not
-    apply and the person has a local appeal.
+    apply and the person has a local appeal. A reduction carries the notice period the budget in force states,
+    which its payment schedule also waits (``make_schedule``), so the letter and the payments agree.
     """
     before, after = (None if in_force is None else _dp_annual(in_force)), _dp_annual(proposed)
     change: dict[str, Any] = {"direct_payment": before is not None or after is not None}
-    if before is not None:
+    if in_force is not None and before is not None:
         change["previous_dp_annual"] = str(before.amount)
         change["reduces_amount"] = after is not None and after < before
         change["stops_payments"] = after is None
+        if change["reduces_amount"] and in_force.dp_notice_days is not None:
+            change["notice_days"] = in_force.dp_notice_days
     return change
 
 

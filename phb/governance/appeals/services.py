@@ -118,14 +118,18 @@ class NoticeContent(NamedTuple):
     sections: list[list[str]]
 
 
-def notice_content(outcome: DecisionOutcome, summary: str, kind: AppealType, start: dt.date) -> NoticeContent:
+def notice_content(
+    outcome: DecisionOutcome, summary: str, kind: AppealType, start: dt.date, *, notice_days: int | None = None
+) -> NoticeContent:
     """A notice's time limits, counted from ``start`` (delivery or issue), and its text, in plain English.
 
-    ``outcome`` need not be saved: the benchmark generator passes unsaved outcomes.
+    ``notice_days``: the notice period for a reduction that the plan states (the direct payment in force);
+    without one, the configured period. ``outcome`` need not be saved: the benchmark generator passes unsaved
+    outcomes.
     """
     config = load_config()
     appeal_by = lodge_by(config, kind, start)
-    days = config.limits.reduction_notice_days
+    days = config.limits.reduction_notice_days if notice_days is None else notice_days
     reduction_on = start + dt.timedelta(days=days) if kind is AppealType.REG_13 else None
     facts = NoticeFacts(
         decision_label=DECISION_LABELS[DecisionType(outcome.decision_type)],
@@ -151,7 +155,9 @@ def notice_content(outcome: DecisionOutcome, summary: str, kind: AppealType, sta
 
 def _write(notice: DecisionNotice, outcome: DecisionOutcome, request: DecisionRequest, start: dt.date) -> None:
     """(Re)write the notice's dates and text, counting its time limits from ``start`` (delivery or issue)."""
-    content = notice_content(outcome, request.summary, AppealType(notice.appeal_type), start)
+    planned = (request.details or {}).get("notice_days")
+    days = planned if isinstance(planned, int) and not isinstance(planned, bool) else None
+    content = notice_content(outcome, request.summary, AppealType(notice.appeal_type), start, notice_days=days)
     notice.appeal_by, notice.reduction_takes_effect_on = content.appeal_by, content.reduction_takes_effect_on
     notice.title, notice.sections = content.title, content.sections
 

@@ -6,6 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from freezegun import freeze_time
 from sqlalchemy import func, select
 
 from phb.accounts.rules import Role
@@ -79,7 +80,7 @@ def _line(description, category, unit_cost, frequency):
     )
 
 
-def _final(db, who, person_id, extra=None):
+def _final(db, who, person_id, extra=None, notice_days=28):
     services.start_sheet_from_indicative(db, who["casey"], person_id, ManagementOption.DIRECT_PAYMENT)
     if extra is not None:
         services.add_line(db, who["casey"], person_id, extra)
@@ -99,7 +100,7 @@ def _final(db, who, person_id, extra=None):
             dp_frequency=PaymentFrequency.MONTHLY,
             dp_first_payment_on=dt.date(2026, 4, 1),
             dp_recipient=Recipient.PERSON,
-            dp_notice_days=28,
+            dp_notice_days=notice_days,
         ),
     )
 
@@ -252,11 +253,13 @@ def _authorise_final(db, who, person_id, final_id):
     return decisions.authorise_final_budget(db, who["lee"], person_id, final_id, AUTHORISE)
 
 
+@freeze_time("2026-11-02 10:00")
 def test_a_lower_final_budget_is_a_reduction_of_the_direct_payment_with_its_statutory_right(db, team):
     who, person_id = team
     indicative = _indicative(db, who["casey"], person_id)
     decisions.authorise_indicative_budget(db, who["sam"], person_id, indicative.id, AUTHORISE)
-    first = _final(db, who, person_id, extra=_line("Hydrotherapy", "therapy", "60.00", Frequency.MONTHLY))
+    therapy = _line("Hydrotherapy", "therapy", "60.00", Frequency.MONTHLY)
+    first = _final(db, who, person_id, extra=therapy, notice_days=14)  # the plan's notice period, not the usual 28
     complete_checklist(db, who["casey"], person_id)
     assert _authorise_final(db, who, person_id, first.id).status == "authorised"
     assert _notice_for(db, first.id).appeal_type == AppealType.LOCAL  # a first budget reduces nothing
@@ -289,10 +292,17 @@ def test_a_lower_final_budget_is_a_reduction_of_the_direct_payment_with_its_stat
         "previous_dp_annual": str(first.dp_annual.amount),
         "reduces_amount": True,
         "stops_payments": False,
+        "notice_days": 14,
     }
     assert _authorise_final(db, who, person_id, second.id).status == "authorised"
     notice = _notice_for(db, second.id)
     assert notice.appeal_type == AppealType.REG_13
-    assert notice.reduction_takes_effect_on is not None
-    rights = dict(notice.sections)["Your right to ask us to reconsider"]
-    assert "reduce the amount of your direct payment (regulation 13)" in rights
+    sections = dict(notice.sections)
+    assert "reduce the amount of your direct payment (regulation 13)" in sections["Your right to ask us to reconsider"]
+    # The letter gives the plan's 14 days and names the day the payment schedule starts the new amount
+    assert notice.reduction_takes_effect_on == dt.date(2026, 11, 16)
+    assert "We are giving you 14 days' notice in writing" in sections["When the change takes effect"]
+    newest = db.scalars(
+        select(PaymentSchedule).where(PaymentSchedule.person_id == person_id).order_by(PaymentSchedule.id.desc())
+    ).first()
+    assert (newest.final_budget_id, newest.starts_on) == (second.id, notice.reduction_takes_effect_on)
