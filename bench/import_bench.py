@@ -29,6 +29,8 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -133,6 +135,19 @@ def _drop_pg(base: str, name: str) -> None:
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+@contextmanager
+def fresh_database(backend: str, sqlite_path: Path, postgres: str | None) -> Iterator[str]:
+    """The URL of an empty database: a SQLite file at ``sqlite_path``, or a new PostgreSQL database dropped after."""
+    if backend != "postgresql" or postgres is None:
+        yield f"sqlite:///{sqlite_path}"
+        return
+    name, url = _pg_database(postgres)
+    try:
+        yield url
+    finally:
+        _drop_pg(postgres, name)
 
 
 def main() -> None:

@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.generate_statements import generate
-from bench.import_bench import _drop_pg, _pg_database, bench_account, read_time
+from bench.import_bench import bench_account, fresh_database, read_time
 from phb.access.services import begin
 from phb.db import utcnow
 from phb.spending import importer
@@ -195,16 +195,9 @@ def main() -> None:
             ("postgresql", "unique key only", _pg_unique_only, False),
         ]
     for i, (backend, label, prepare, raw) in enumerate(variants):
-        name = None
-        url = f"sqlite:///{work / f'write-{i}.sqlite3'}"
-        if backend == "postgresql":
-            name, url = _pg_database(args.postgres)
-        try:
-            weaker = prepare is not _nothing  # on PostgreSQL, prepare drops the key itself
-            seconds = timed_write(url, rows, prepare, raw_table=raw, foreign_keys=not (weaker and backend == "sqlite"))
-        finally:
-            if name:
-                _drop_pg(args.postgres, name)
+        weaker_sqlite = backend == "sqlite" and prepare is not _nothing  # PostgreSQL's prepare drops its own key
+        with fresh_database(backend, work / f"write-{i}.sqlite3", args.postgres) as url:
+            seconds = timed_write(url, rows, prepare, raw_table=raw, foreign_keys=not weaker_sqlite)
         print(f"{backend:>10} writes alone, {label}: {seconds:.2f} s = {seconds / r:.1f} R")
 
 

@@ -26,7 +26,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.import_bench import _drop_pg, _pg_database, bench_account, read_time
+from bench.import_bench import bench_account, fresh_database, read_time
 from phb.access.services import begin
 from phb.spending import importer
 from phb.spending.batches import read_batches
@@ -143,14 +143,8 @@ def main() -> None:
         for mode in ("inline", "two processes"):
             backends = ["sqlite"] + (["postgresql"] if args.postgres else [])
             for backend in backends:
-                name, url = None, f"sqlite:///{work / f'probe-{n}-{mode[0]}.sqlite3'}"
-                if backend == "postgresql":
-                    name, url = _pg_database(args.postgres)
-                try:
+                with fresh_database(backend, work / f"probe-{n}-{mode[0]}.sqlite3", args.postgres) as url:
                     seconds, waited = run(url, path, mode)
-                finally:
-                    if name:
-                        _drop_pg(args.postgres, name)
                 print(f"{backend:>10} {mode:>13}: {seconds:.1f} s = {seconds / r:.1f} R (parent waited {waited:.1f} s)")
 
 

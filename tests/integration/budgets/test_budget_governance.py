@@ -85,6 +85,11 @@ def _final(db, who, person_id, extra=None, notice_days=28):
     if extra is not None:
         services.add_line(db, who["casey"], person_id, extra)
     sheet = services.add_line(db, who["casey"], person_id, _line("Insurance", "insurance", "150.00", Frequency.ANNUAL))
+    return _propose(db, who, person_id, sheet, "Adds insurance", notice_days=notice_days)
+
+
+def _propose(db, who, person_id, sheet, explanation, notice_days=28):
+    """A monthly direct payment covering ``sheet`` for 2026-27, as the final budget."""
     monthly = gbp(str((sheet.annual_total.amount / 12).quantize(Decimal("0.01"), "ROUND_CEILING")))
     return services.propose_final_budget(
         db,
@@ -95,7 +100,7 @@ def _final(db, who, person_id, extra=None, notice_days=28):
             effective_from=dt.date(2026, 4, 1),
             effective_to=dt.date(2027, 3, 31),
             management_options=[ManagementOption.DIRECT_PAYMENT],
-            variance_explanation="Adds insurance",
+            variance_explanation=explanation,
             dp_amount_per_period=monthly,
             dp_frequency=PaymentFrequency.MONTHLY,
             dp_first_payment_on=dt.date(2026, 4, 1),
@@ -267,25 +272,8 @@ def test_a_lower_final_budget_is_a_reduction_of_the_direct_payment_with_its_stat
     sheet = services.current_sheet(db, who["casey"], person_id)
     therapy = next(line for line in sheet.lines if line.description == "Hydrotherapy")
     sheet = services.remove_line(db, who["casey"], person_id, therapy.id, SheetChange(reason="Course finished"))
-    monthly = gbp(str((sheet.annual_total.amount / 12).quantize(Decimal("0.01"), "ROUND_CEILING")))
-    assert monthly < first.dp_amount_per_period
-    second = services.propose_final_budget(
-        db,
-        who["casey"],
-        person_id,
-        FinalBudgetCreate(
-            annual_amount=monthly * 12,
-            effective_from=dt.date(2026, 4, 1),
-            effective_to=dt.date(2027, 3, 31),
-            management_options=[ManagementOption.DIRECT_PAYMENT],
-            variance_explanation="Hydrotherapy course finished",
-            dp_amount_per_period=monthly,
-            dp_frequency=PaymentFrequency.MONTHLY,
-            dp_first_payment_on=dt.date(2026, 4, 1),
-            dp_recipient=Recipient.PERSON,
-            dp_notice_days=28,
-        ),
-    )
+    second = _propose(db, who, person_id, sheet, "Hydrotherapy course finished")
+    assert second.dp_amount_per_period < first.dp_amount_per_period
     request = governance.request_for(db, "final_budget", second.id)
     assert request.details == {
         "direct_payment": True,
