@@ -13,6 +13,7 @@ from phb.access.rules import Actor
 from phb.budgets import decisions
 from phb.budgets.models import RateCard
 from phb.budgets.schemas import DecisionCreate
+from phb.errors import ForbiddenError
 from phb.money import gbp
 from tests.factories_governance import complete_checklist
 
@@ -83,3 +84,78 @@ def authorise_final(db: Session, case_manager: Actor, deciders: Sequence[Actor],
             db, decider, person_id, final_id, DecisionCreate(outcome="authorised", reasons="Covers the assessed needs")
         )
     return result
+
+
+def propose_final(
+    db: Session, case_manager: Actor, person_id: int, deciders: Sequence[Actor], weekday_hours: str = "20"
+) -> Any:
+    """A real final budget proposed for the person (assessment, indicative, sheet, a monthly direct payment).
+
+    The indicative budget is authorised by the first of ``deciders`` the framework lets decide it.
+    Its authorisation request is raised by the budgets service, bound to the budget, as in production.
+    """
+    from phb.budgets import services  # noqa: PLC0415
+    from phb.budgets.rules import Frequency, ManagementOption, PaymentFrequency, Recipient  # noqa: PLC0415
+    from phb.budgets.schemas import (  # noqa: PLC0415
+        AssessmentCreate,
+        AssessmentItemCreate,
+        FinalBudgetCreate,
+        IndicativeCalculate,
+        SheetLineCreate,
+    )
+
+    make_rate_card(db)
+    assessment = services.record_assessment(
+        db,
+        case_manager,
+        person_id,
+        AssessmentCreate(
+            assessed_on=dt.date(2026, 4, 1),
+            items=[
+                AssessmentItemCreate(kind="pa_weekday_hour", quantity=Decimal(weekday_hours), frequency=Frequency.WEEKLY)
+            ],
+        ),
+    )
+    indicative = services.calculate_indicative_budget(
+        db, case_manager, person_id, IndicativeCalculate(assessment_id=assessment.id, priced_on=dt.date(2026, 4, 1))
+    )
+    for decider in deciders:
+        try:
+            decisions.authorise_indicative_budget(
+                db, decider, person_id, indicative.id, DecisionCreate(outcome="authorised", reasons="Covers the needs")
+            )
+            break
+        except ForbiddenError:
+            continue
+    services.start_sheet_from_indicative(db, case_manager, person_id, ManagementOption.DIRECT_PAYMENT)
+    sheet = services.add_line(
+        db,
+        case_manager,
+        person_id,
+        SheetLineCreate(
+            description="Insurance",
+            category="insurance",
+            unit_cost=gbp("150.00"),
+            quantity=Decimal(1),
+            frequency=Frequency.ANNUAL,
+            management_option=ManagementOption.DIRECT_PAYMENT,
+        ),
+    )
+    monthly = gbp(str((sheet.annual_total.amount / 12).quantize(Decimal("0.01"), "ROUND_CEILING")))
+    return services.propose_final_budget(
+        db,
+        case_manager,
+        person_id,
+        FinalBudgetCreate(
+            annual_amount=monthly * 12,
+            effective_from=dt.date(2026, 4, 1),
+            effective_to=dt.date(2027, 3, 31),
+            management_options=[ManagementOption.DIRECT_PAYMENT],
+            variance_explanation="Adds insurance",
+            dp_amount_per_period=monthly,
+            dp_frequency=PaymentFrequency.MONTHLY,
+            dp_first_payment_on=dt.date(2026, 4, 1),
+            dp_recipient=Recipient.PERSON,
+            dp_notice_days=28,
+        ),
+    )

@@ -24,9 +24,9 @@ from phb.budgets.standing import latest_decision
 from phb.errors import ConflictError, NotFoundError
 from phb.governance import services as governance
 from phb.governance.models import DecisionOutcome
-from phb.governance.rules import Action, Outcome
+from phb.governance.rules import Action, DecisionType, Outcome
 from phb.governance.schemas import DecisionInput
-from phb.governance.subjects import DecisionSubject
+from phb.governance.subjects import DecisionSubject, SubjectFacts
 
 INDICATIVE = services.INDICATIVE
 FINAL = services.FINAL
@@ -73,6 +73,16 @@ def authorise_final_budget(
 
 
 # --- what governance asks of a budget ------------------------------------------------------------------------------
+
+
+def _indicative_facts(session: Session, subject_id: int) -> SubjectFacts | None:
+    budget = session.get(IndicativeBudget, subject_id)
+    return None if budget is None else SubjectFacts(person_id=budget.person_id, amount=budget.annual_amount)
+
+
+def _final_facts(session: Session, subject_id: int) -> SubjectFacts | None:
+    final = session.get(FinalBudget, subject_id)
+    return None if final is None else SubjectFacts(person_id=final.person_id, amount=final.annual_amount)
 
 
 def _indicative_blockers(_session: Session, _subject_id: int) -> Mapping[str, str]:
@@ -126,6 +136,18 @@ def _final_decided(session: Session, outcome: DecisionOutcome) -> None:
 
 
 SUBJECTS = {
-    INDICATIVE: DecisionSubject("indicative budget", _indicative_blockers, _indicative_decided),
-    FINAL: DecisionSubject("final budget", _final_blockers, _final_decided),
+    INDICATIVE: DecisionSubject(
+        label="indicative budget",
+        decision_types=frozenset({DecisionType.INDICATIVE_BUDGET_AUTHORISATION.value}),
+        facts=_indicative_facts,
+        blockers=_indicative_blockers,
+        decided=_indicative_decided,
+    ),
+    FINAL: DecisionSubject(
+        label="final budget",
+        decision_types=frozenset({DecisionType.FINAL_BUDGET_AUTHORISATION.value}),
+        facts=_final_facts,
+        blockers=_final_blockers,
+        decided=_final_decided,
+    ),
 }

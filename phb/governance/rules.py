@@ -56,6 +56,21 @@ DECISION_LABELS: Final = {
 # Sign-off of these is blocked until the sign-off checklist is complete (Annex D 8.3.2 and 8.3.3).
 NEEDS_CHECKLIST: Final = frozenset({DecisionType.CARE_PLAN_SIGN_OFF, DecisionType.FINAL_BUDGET_AUTHORISATION})
 
+# Decided only about a record its owning service raises the request for (budgets, on proposing the budget):
+# nobody raises these by hand, so nobody can point one at a record or price it.
+RAISED_BY_OWNER: Final = frozenset(
+    {DecisionType.INDICATIVE_BUDGET_AUTHORISATION, DecisionType.FINAL_BUDGET_AUTHORISATION}
+)
+
+
+def routing_field(kind: DecisionType) -> str:
+    """Which of a request's sums its record's amount fills: an item of spend, an increase, or the annual amount."""
+    if kind is DecisionType.FLEXIBLE_BUDGET_SPEND:
+        return "item_amount"
+    if kind is DecisionType.BUDGET_REVIEW:
+        return "increase"
+    return "amount"
+
 
 class Check(StrEnum):
     """What a decision is checked against at each level."""

@@ -32,7 +32,13 @@ class _Form(BaseModel):
 
 
 class DecisionRequestCreate(_Form):
-    """A decision asked for about a person, with the proposal's amounts."""
+    """A decision asked for by hand about a person, with the proposal's amounts.
+
+    It names no record: requests about a budget or a finding are raised by the service that owns the record,
+    bound to it (``docs/governance.md``). Fields it does not declare are refused, so a forged subject is a 422.
+    """
+
+    model_config = ConfigDict(str_strip_whitespace=True, arbitrary_types_allowed=True, extra="forbid")
 
     decision_type: DecisionType
     summary: Annotated[str, Field(min_length=1, max_length=2000)]
@@ -41,10 +47,8 @@ class DecisionRequestCreate(_Form):
     increase: Money | None = None
     item_amount: Money | None = None
     unusual: bool = False
-    subject_type: str | None = Field(default=None, max_length=60)
-    subject_id: int | None = None
 
-    @field_validator("category", "subject_type", "subject_id", mode="before")
+    @field_validator("category", mode="before")
     @classmethod
     def _blank(cls, value: object) -> object:
         return _blank_to_none(value)

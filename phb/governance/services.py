@@ -41,6 +41,7 @@ from phb.governance.rules import (
     CHECKLIST,
     CHECKLIST_KEYS,
     NEEDS_CHECKLIST,
+    RAISED_BY_OWNER,
     Action,
     ChecklistItem,
     DecisionType,
@@ -56,6 +57,7 @@ from phb.governance.rules import (
     parse_framework,
     plain_english,
     route,
+    routing_field,
     shared_keywords,
     timeliness,
 )
@@ -69,7 +71,7 @@ from phb.governance.schemas import (
     RequestSummary,
     StepRead,
 )
-from phb.governance.subjects import subject
+from phb.governance.subjects import SubjectFacts, subject
 from phb.people.models import Person
 from phb.people.schemas import Page
 
@@ -261,6 +263,45 @@ def refer_to_panel(
     return referral
 
 
+def _bind_subject(
+    session: Session, kind: DecisionType, person_id: int, subject_type: str | None, subject_id: int | None
+) -> SubjectFacts | None:
+    """Check a request's subject fits its decision type and belongs to the person; its facts, read from the record.
+
+    Nothing a caller sends decides what a request is about: the record says whose it is and what it costs.
+    """
+    if subject_type is None and subject_id is None:
+        if kind in RAISED_BY_OWNER:
+            raise ValidationFailedError(
+                {
+                    "decision_type": f"{kind.label} is asked for by proposing the budget on the person's budget page, "
+                    "which raises the request about that budget; it cannot be raised by hand"
+                }
+            )
+        return None
+    handler = subject(subject_type)
+    if handler is None or subject_id is None:
+        raise ValidationFailedError({"subject_type": f"'{subject_type}' is not a record a decision can be about"})
+    if kind.value not in handler.decision_types:
+        raise ValidationFailedError(
+            {"decision_type": f"{kind.label} cannot decide a {handler.label}; it is not that kind of decision"}
+        )
+    facts = handler.facts(session, subject_id)
+    if facts is None or facts.person_id != person_id:
+        raise ValidationFailedError({"subject_id": f"This person has no {handler.label} {subject_id}"})
+    already = session.scalar(
+        select(DecisionRequest.id).where(
+            DecisionRequest.subject_type == subject_type,
+            DecisionRequest.subject_id == subject_id,
+            DecisionRequest.decision_type == kind.value,
+            DecisionRequest.status == "open",
+        )
+    )
+    if already is not None:
+        raise ConflictError(f"Decision request {already} about this {handler.label} is still open: decide it first.")
+    return facts
+
+
 def raise_request(
     session: Session,
     actor: Actor,
@@ -281,8 +322,11 @@ def raise_request(
 
     ``amount`` is the annual budget (for a financial audit, the sum at issue), ``increase`` an increase to an
     agreed budget, ``item_amount`` one item of flexible budget spend. ``subject_type``/``subject_id`` name the
-    record the decision is about (e.g. ``"budget_version"``, 42), so :func:`outcome_for` can find it later.
-    If no level may take it (risk above every tolerance), it goes straight to a risk enablement panel.
+    record the decision is about (e.g. ``"final_budget"``, 42): only the package that owns the record passes them
+    (see :mod:`phb.governance.subjects`). The record must fit the decision type and belong to the person, and the
+    sum that routes the request is read from it: a caller's amount for a bound request is ignored. Indicative and
+    final budget authorisations exist only about a budget. If no level may take the request (risk above every
+    tolerance), it goes straight to a risk enablement panel.
     """
     require_person(session, actor, Permission.DECISION_REQUEST, person_id)
     try:
@@ -291,6 +335,12 @@ def raise_request(
         raise ValidationFailedError({"decision_type": f"'{decision_type}' is not a kind of decision"}) from exc
     if not summary.strip():
         raise ValidationFailedError({"summary": "Say what is being asked for"})
+    facts = _bind_subject(session, kind, person_id, subject_type, subject_id)
+    if facts is not None:
+        sums: dict[str, Money | None] = {"amount": None, "increase": None, "item_amount": None}
+        sums[routing_field(kind)] = facts.amount
+        amount, increase, item_amount = sums["amount"], sums["increase"], sums["item_amount"]
+        category = category or facts.category
     framework, version = framework_in_force(session)
     risk = person_risk(session, person_id)
     proposal = Proposal(kind, amount, increase, item_amount, residual_risk=risk, unusual=unusual)

@@ -1,25 +1,39 @@
 """The records other packages ask governance to decide about, and what a decision does to them.
 
-A package whose records need a governance decision (budgets: indicative and final budgets) names them in a
-module ``phb/<area>/decisions.py`` exporting ``SUBJECTS = {"subject_type": DecisionSubject(...)}``; it is found
-by convention (:mod:`phb.discovery`), so governance never imports the package. Whichever way a request about
-such a record is decided (a decision-maker's queue, the record's own page, a risk enablement panel, a review
-after an appeal), approval first asks the subject what still blocks it, and every outcome is handed back to it.
+A package whose records need a governance decision (budgets: indicative and final budgets; spending: audit
+findings) names them in a module ``phb/<area>/decisions.py`` exporting ``SUBJECTS = {"subject_type":
+DecisionSubject(...)}``; it is found by convention (:mod:`phb.discovery`), so governance never imports the package.
+
+A request about such a record is bound to it: the subject says which decision types may decide it, whose record
+it is and the amount that routes the request (:class:`SubjectFacts`), so nothing a caller sends can point a
+request at another person's record or price it differently (``docs/governance.md``). Whichever way the request is
+decided (a decision-maker's queue, the record's own page, a risk enablement panel, a review after an appeal),
+approval first asks the subject what still blocks it, and every outcome is handed back to it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from phb.discovery import domain_modules
 
 if TYPE_CHECKING:
+    from moneyed import Money
     from sqlalchemy.orm import Session
 
     from phb.governance.models import DecisionOutcome
+
+
+@dataclass(frozen=True)
+class SubjectFacts:
+    """What the record itself says about a request raised about it (read on the server, never from a form)."""
+
+    person_id: int
+    amount: Money | None  # the sum that routes the request (annual budget, sum at issue, item of spend)
+    category: str | None = None
 
 
 @dataclass(frozen=True)
@@ -27,10 +41,19 @@ class DecisionSubject:
     """How one kind of record takes part in governance decisions."""
 
     label: str  # "final budget": how messages name the record
+    decision_types: frozenset[str]  # the kinds of decision that may decide this kind of record
+    # Whose record it is and what routes a request about it; None if there is no such record.
+    facts: Callable[[Session, int], SubjectFacts | None]
     # Why the record cannot be approved now, by field (empty: nothing stands in the way).
     blockers: Callable[[Session, int], Mapping[str, str]]
     # Apply an outcome (approved, approved with conditions, refused) to the record, in the same transaction.
     decided: Callable[[Session, DecisionOutcome], None]
+    # Only its owning service may raise requests about it (True), or staff may too, by hand (False).
+    owner_raises: bool = True
+    # The record in full for the decider's page (the sheet, the direct payment...): see docs/governance.md.
+    describe: Callable[[Session, int], Any] | None = field(default=None)
+    # Plain-English terms a decision notice states about the record (payment amount, frequency, start, notice).
+    notice_terms: Callable[[Session, DecisionOutcome], list[str]] | None = field(default=None)
 
 
 @cache
@@ -48,3 +71,8 @@ def _subjects() -> dict[str, DecisionSubject]:
 def subject(subject_type: str | None) -> DecisionSubject | None:
     """The handler of a record type (None: governance only records the decision, as for a free-standing request)."""
     return None if subject_type is None else _subjects().get(subject_type)
+
+
+def subject_types_for(decision_type: str) -> frozenset[str]:
+    """The kinds of record a decision type may decide (empty: it is only ever free-standing)."""
+    return frozenset(name for name, s in _subjects().items() if decision_type in s.decision_types)

@@ -525,7 +525,7 @@ def resolve(session: Session, actor: Actor, finding_id: int, data: ResolutionInp
     finding.status = "resolved"
     if data.resolution in {Resolution.RECOVERY_REQUIRED, Resolution.REFERRED_TO_GOVERNANCE}:
         decision_type, summary = _governance_summary(finding, data)
-        amount = data.recovery_amount if data.recovery_amount is not None else finding.amount
+        session.flush()  # the request reads the sum at issue from the finding
         referral = integration.raise_decision(
             session,
             actor,
@@ -533,7 +533,6 @@ def resolve(session: Session, actor: Actor, finding_id: int, data: ResolutionInp
             finding_id=finding.id,
             decision_type=decision_type,
             summary=summary[:1000],
-            amount=amount,
         )
         finding.decision_request_id = referral.request_id
         finding.referral_note = referral.note

@@ -11,12 +11,13 @@ import importlib
 from dataclasses import dataclass
 from typing import Any
 
-from moneyed import Money
 from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
 from phb.access.rules import Actor
+from phb.governance import services as governance
 from phb.money import to_pence
+from phb.spending.decisions import FINDING
 from phb.spending.planning import PlannedLine
 
 
@@ -71,36 +72,23 @@ def raise_decision(
     finding_id: int,
     decision_type: str,
     summary: str,
-    amount: Money,
 ) -> Referral:
-    """Ask governance for a decision about a finding; without governance, say so and let the team raise it."""
-    services = _module("phb.governance.services")
-    if services is None or not _has_table(session, "decision_requests"):
-        return Referral(
-            None,
-            "Referred for a governance decision. The decisions module is not installed here, so raise the "
-            "request with the governance team by hand and note its reference.",
-        )
-    money_kw = "item_amount" if decision_type == "flexible_budget_spend" else "amount"
-    request = services.raise_request(
+    """Ask governance for a decision bound to a finding: its person and the sum at issue come from the finding."""
+    request = governance.raise_request(
         session,
         actor,
         person_id=person_id,
         decision_type=decision_type,
         summary=summary,
-        subject_type="finding",
+        subject_type=FINDING,
         subject_id=finding_id,
-        **{money_kw: amount},
     )
     return Referral(int(request.id), f"Decision request {request.id} raised ({decision_type.replace('_', ' ')}).")
 
 
 def decision_status(session: Session, finding_id: int) -> str | None:
-    """The governance outcome of a finding's decision request, in words (None: none decided or no governance)."""
-    services = _module("phb.governance.services")
-    if services is None or not _has_table(session, "decision_outcomes"):
-        return None
-    outcome = services.outcome_for(session, "finding", finding_id)
+    """The governance outcome of a finding's decision request, in words (None: none decided yet)."""
+    outcome = governance.outcome_for(session, FINDING, finding_id)
     if outcome is None:
         return None
     return f"{str(outcome.outcome).replace('_', ' ')} by {outcome.decided_by_name} on {outcome.decided_at:%d %B %Y}"

@@ -19,6 +19,7 @@ _FRIENDLY = {
     "decimal_parsing": "Enter {label} as a number",
     "string_too_short": "Enter {label}",
     "string_too_long": "{label_cap} is too long",
+    "extra_forbidden": "This form does not take {label}: it is set from the record on the server",
 }
 
 

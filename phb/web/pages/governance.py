@@ -24,6 +24,7 @@ from phb.governance import panels, services
 from phb.governance.rules import (
     CHECKLIST,
     DECISION_LABELS,
+    RAISED_BY_OWNER,
     Action,
     DecisionType,
     ItemStatus,
@@ -56,7 +57,7 @@ ACTIONS = [
     (Action.REFER_TO_PANEL.value, "Refer to a risk enablement panel"),
 ]
 OUTCOMES = [(o.value, o.label) for o in Outcome]
-DECISION_CHOICES = [(d.value, d.label) for d in DecisionType]
+DECISION_CHOICES = [(d.value, d.label) for d in DecisionType if d not in RAISED_BY_OWNER]  # budgets raise theirs
 STATUS_CHOICES = [
     (ItemStatus.MET.value, "In place"),
     (ItemStatus.NOT_APPLICABLE.value, "Does not apply"),

@@ -8,10 +8,11 @@ from sqlalchemy import select
 
 from phb.errors import ConflictError, ForbiddenError, ValidationFailedError
 from phb.governance import panels, services
-from phb.governance.models import DecisionRequest, DecisionStep, PanelReferral
+from phb.governance.models import DecisionOutcome, DecisionRequest, DecisionStep, PanelReferral
 from phb.governance.rules import Action, DecisionType, Outcome
 from phb.governance.schemas import AttendanceCreate, DecisionInput, PanelDecisionCreate, PanelMeetingCreate
 from phb.money import gbp
+from tests.factories_budgets import propose_final
 from tests.factories_governance import complete_checklist, make_team
 
 D = DecisionType
@@ -27,17 +28,23 @@ def _raise(db, team, who="casey", kind=D.FLEXIBLE_BUDGET_SPEND, **kwargs):
     return services.raise_request(db, team[who], person_id=team.person.id, decision_type=kind, **kwargs)
 
 
+def _final_request(db, team):
+    """A final budget's authorisation request, raised by the budgets service when the budget is proposed."""
+    final = propose_final(db, team["casey"], team.person.id, [team["nina"], team["sam"], team["drew"]])
+    return services.request_for(db, "final_budget", final.id)
+
+
 def test_a_level_one_request_is_decided_by_a_colleague_and_recorded_for_the_person(db, team):
-    request = _raise(db, team, item_amount=gbp("320.00"), subject_type="spend_item", subject_id=7)
+    request = _raise(db, team, item_amount=gbp("320.00"))
     assert request.current_level == 1
     assert request.routing_reason == "level 1: within level 1's limits and risk tolerance"
-    assert services.outcome_for(db, "spend_item", 7) is None
+    assert db.scalar(select(DecisionOutcome).where(DecisionOutcome.request_id == request.id)) is None
     assert [r.id for r in services.decision_queue(db, team["nina"]).items] == [request.id]
     assert services.decision_queue(db, team["casey"]).items == []  # her own proposal
 
     services.decide(db, team["nina"], request.id, DecisionInput(action=Action.APPROVE))
 
-    outcome = services.outcome_for(db, "spend_item", 7)
+    outcome = db.scalar(select(DecisionOutcome).where(DecisionOutcome.request_id == request.id))
     assert outcome is not None
     assert (outcome.outcome, outcome.decided_by_name, outcome.role, outcome.level) == (
         "approved",
@@ -123,7 +130,7 @@ def test_escalation_climbs_to_level_four_then_only_a_panel_is_left(db, team):
 
 def test_two_people_approve_a_final_budget_and_the_first_cannot_be_the_second(db, team):
     complete_checklist(db, team["casey"], team.person.id)
-    request = _raise(db, team, kind=D.FINAL_BUDGET_AUTHORISATION, amount=gbp("62400"), summary="Final budget")
+    request = _final_request(db, team)
     services.decide(db, team["sam"], request.id, DecisionInput(action=Action.APPROVE))
     assert db.get(DecisionRequest, request.id).status == "open"
     with pytest.raises(ForbiddenError, match=r"You gave the first approval; a different person must give the second\."):
@@ -290,7 +297,7 @@ def test_the_queue_in_sql_holds_exactly_the_requests_the_rule_lets_each_person_d
     _raise(db, team, who="nina", item_amount=gbp("1500.00"))  # level 2, proposed by nina
     _raise(db, team, who="sam", kind=D.BUDGET_REVIEW, amount=gbp("62400"))  # level 2, proposed by sam
     _raise(db, team, kind=D.CARE_PLAN_SIGN_OFF, summary="Sign off the plan")
-    first = _raise(db, team, kind=D.FINAL_BUDGET_AUTHORISATION, amount=gbp("62400"), summary="Final budget")
+    first = _final_request(db, team)
     services.decide(db, team["sam"], first.id, DecisionInput(action=Action.APPROVE))  # sam's first approval
     framework, _ = services.framework_in_force(db)
     everything = db.scalars(
