@@ -112,7 +112,9 @@ def propose_final(
         AssessmentCreate(
             assessed_on=dt.date(2026, 4, 1),
             items=[
-                AssessmentItemCreate(kind="pa_weekday_hour", quantity=Decimal(weekday_hours), frequency=Frequency.WEEKLY)
+                AssessmentItemCreate(
+                    kind="pa_weekday_hour", quantity=Decimal(weekday_hours), frequency=Frequency.WEEKLY
+                )
             ],
         ),
     )
