@@ -13,7 +13,7 @@ from phb.access.rules import Actor
 from phb.budgets import decisions
 from phb.budgets.models import RateCard
 from phb.budgets.schemas import DecisionCreate
-from phb.errors import ForbiddenError
+from phb.errors import ForbiddenError, NotFoundError
 from phb.money import gbp
 from tests.factories_governance import complete_checklist
 
@@ -127,7 +127,7 @@ def propose_final(
                 db, decider, person_id, indicative.id, DecisionCreate(outcome="authorised", reasons="Covers the needs")
             )
             break
-        except ForbiddenError:
+        except (ForbiddenError, NotFoundError):
             continue
     services.start_sheet_from_indicative(db, case_manager, person_id, ManagementOption.DIRECT_PAYMENT)
     sheet = services.add_line(

@@ -446,8 +446,16 @@ def calculate_indicative_budget(
     )
     assessment.locked = True
     session.add(budget)
+    earlier = list(session.scalars(select(IndicativeBudget.id).where(IndicativeBudget.person_id == person_id)))
     with because(session, data.reason):
         session.flush()
+        governance.withdraw_open_requests(
+            session,
+            actor,
+            subject_type=INDICATIVE,
+            subject_ids=earlier,
+            reason=f"Replaced by indicative budget {number}, proposed by {actor.display_name}.",
+        )
         governance.raise_request(  # the router picks the level from the amount and the person's risk
             session,
             actor,
@@ -1053,9 +1061,20 @@ def propose_final_budget(session: Session, actor: Actor, person_id: int, data: F
         reason=data.reason,
     )
     in_force = _authorised_final(session, person_id)
+    earlier = list(session.scalars(select(FinalBudget.id).where(FinalBudget.person_id == person_id)))
     session.add(final)
     with because(session, data.reason):
         session.flush()
+        problems = final_budget_problems(session, final)
+        if problems:  # refused now, with every reason, rather than routed to a decider who could never approve it
+            raise ValidationFailedError(problems)
+        governance.withdraw_open_requests(
+            session,
+            actor,
+            subject_type=FINAL,
+            subject_ids=earlier,
+            reason=f"Replaced by final budget {number}, proposed by {actor.display_name}.",
+        )
         governance.raise_request(
             session,
             actor,

@@ -60,12 +60,13 @@ class DecisionRequest(VersionedMixin, Audited, Base):
     proposed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
     raised_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     routing_reason: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(30), default="open")  # open | decided
+    status: Mapped[str] = mapped_column(String(30), default="open")  # open | decided | withdrawn
     current_level: Mapped[int | None]  # None while at a risk enablement panel
     at_panel: Mapped[bool] = mapped_column(default=False)
     step_started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     step_due_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     first_approver_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    first_approver_reasons: Mapped[str | None] = mapped_column(Text)  # the first of two approvers' own reasons
     decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     steps: Mapped[list[DecisionStep]] = relationship(
@@ -115,6 +116,8 @@ class DecisionOutcome(Audited, Base):
     by_panel: Mapped[bool] = mapped_column(default=False)
     second_approver_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
     second_approver_name: Mapped[str | None] = mapped_column(String(200))
+    second_approver_role: Mapped[str | None] = mapped_column(String(40))
+    second_approver_reasons: Mapped[str | None] = mapped_column(Text)  # ``reasons`` are the first approver's
     decided_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     considered: Mapped[str] = mapped_column(Text)
     reasons: Mapped[str] = mapped_column(Text)
@@ -122,6 +125,19 @@ class DecisionOutcome(Audited, Base):
     alternatives: Mapped[str | None] = mapped_column(Text)
     review_date: Mapped[dt.date | None] = mapped_column(Date)
     for_person: Mapped[str] = mapped_column(Text)  # the decision in plain English
+
+
+class DecisionExclusion(Audited, Base):
+    """Someone who may not decide a request, and why (they took the decision an appeal overturned)."""
+
+    __tablename__ = "decision_exclusions"
+    __table_args__ = (UniqueConstraint("request_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("decision_requests.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
+    reason: Mapped[str] = mapped_column(Text)
 
 
 class SignOffCheck(VersionedMixin, Audited, Base):

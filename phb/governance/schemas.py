@@ -190,6 +190,8 @@ class OutcomeRead(_Read):
     level: int | None
     by_panel: bool
     second_approver_name: str | None
+    second_approver_role: str | None = None
+    second_approver_reasons: str | None = None  # ``reasons`` are the first (or only) decider's own
     decided_at: dt.datetime
     considered: str
     reasons: str

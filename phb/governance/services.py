@@ -29,6 +29,7 @@ from phb.audit.services import because
 from phb.db import utcnow
 from phb.errors import ConflictError, ForbiddenError, NotFoundError, ValidationFailedError
 from phb.governance.models import (
+    DecisionExclusion,
     DecisionOutcome,
     DecisionRequest,
     DecisionStep,
@@ -373,6 +374,9 @@ def raise_request(
     add_step(
         session, request, "raised", actor_id=actor.user_id, actor_label=actor.display_name, note=routed.explanation
     )
+    reopens = (details or {}).get("reopens_outcome_id")
+    if isinstance(reopens, int):
+        _exclude_original_deciders(session, request, reopens)
     if routed.to_panel:
         refer_to_panel(
             session,
@@ -398,9 +402,17 @@ def _role_words(roles: frozenset[Role]) -> str:
     return " or ".join(labels) if len(labels) < 3 else ", ".join(labels[:-1]) + " or " + labels[-1]  # noqa: PLR2004
 
 
-def why_not_decider(framework: Framework, request: DecisionRequest, actor: Actor) -> str | None:
-    """Why ``actor`` may not decide ``request`` now, in words; None if they may."""
+def why_not_decider(
+    framework: Framework, request: DecisionRequest, actor: Actor, excluded: Mapping[int, str] | None = None
+) -> str | None:
+    """Why ``actor`` may not decide ``request`` now, in words; None if they may.
+
+    ``excluded`` holds the people barred from this request and why (:func:`exclusions`): whoever took a decision
+    an appeal overturned does not decide it again.
+    """
     kind = DecisionType(request.decision_type)
+    if request.status == "withdrawn":
+        return "This request was withdrawn: nothing is left to decide."
     if request.status != "open":
         return "This request has already been decided."
     if request.at_panel:
@@ -417,7 +429,34 @@ def why_not_decider(framework: Framework, request: DecisionRequest, actor: Actor
         return "You proposed this request, so someone else must decide it (nobody authorises their own proposal)."
     if request.first_approver_id == actor.user_id:
         return "You gave the first approval; a different person must give the second."
+    if excluded and actor.user_id in excluded:
+        return excluded[actor.user_id]
     return None
+
+
+def exclusions(session: Session, request_id: int) -> dict[int, str]:
+    """Who may not decide this request, and why, in words (empty for most requests)."""
+    rows = session.execute(
+        select(DecisionExclusion.user_id, DecisionExclusion.reason).where(DecisionExclusion.request_id == request_id)
+    )
+    return {int(user_id): str(reason) for user_id, reason in rows}
+
+
+def _exclude_original_deciders(session: Session, request: DecisionRequest, outcome_id: int) -> None:
+    """A decision looked at again after an appeal is never decided by those who took the decision appealed."""
+    outcome = session.get(DecisionOutcome, outcome_id)
+    if outcome is None:
+        return
+    reason = (
+        "You took the decision that was appealed against, so someone independent of it must decide it again "
+        "(nobody reviews their own decision)."
+    )
+    for user_id in {outcome.decided_by_id, outcome.second_approver_id} - {None}:
+        assert user_id is not None  # noqa: S101 - for the type checker
+        session.add(
+            DecisionExclusion(request_id=request.id, person_id=request.person_id, user_id=user_id, reason=reason)
+        )
+    session.flush()
 
 
 def _deciding_role(framework: Framework, request: DecisionRequest, actor: Actor) -> Role:
@@ -478,9 +517,13 @@ def _decidable_by(framework: Framework, actor: Actor) -> ColumnElement[bool]:
     ]
     if not pairs:
         return false()
+    barred = select(DecisionExclusion.id).where(
+        DecisionExclusion.request_id == DecisionRequest.id, DecisionExclusion.user_id == actor.user_id
+    )
     return and_(
         tuple_(DecisionRequest.decision_type, DecisionRequest.current_level).in_(pairs),
         or_(DecisionRequest.first_approver_id.is_(None), DecisionRequest.first_approver_id != actor.user_id),
+        ~barred.exists(),
     )
 
 
@@ -569,7 +612,7 @@ def request_detail(session: Session, actor: Actor, request_id: int) -> RequestDe
     if kind in NEEDS_CHECKLIST and request.status == "open":
         missing = missing_items(checklist_status(session, request.person_id))
     level = request.current_level
-    why_not = why_not_decider(framework, request, actor)
+    why_not = why_not_decider(framework, request, actor, exclusions(session, request.id))
     detail = RequestDetail(
         **summary.model_dump(exclude={"amount", "increase", "item_amount"}),
         amount=request.amount,
@@ -623,6 +666,8 @@ def lock_request(session: Session, request_id: int) -> DecisionRequest:
 
 def _already_decided(session: Session, request: DecisionRequest) -> ConflictError:
     outcome = session.scalar(select(DecisionOutcome).where(DecisionOutcome.request_id == request.id))
+    if request.status == "withdrawn":
+        return ConflictError("This request was withdrawn: a newer proposal replaced it. Nothing you entered was saved.")
     if outcome is None:
         return ConflictError("This request has already been closed.")
     when = outcome.decided_at
@@ -696,8 +741,13 @@ def record_outcome(
     review_date: dt.date | None = None,
     second_approver_id: int | None = None,
     second_approver_name: str | None = None,
+    second_approver_role: str | None = None,
+    second_approver_reasons: str | None = None,
 ) -> DecisionOutcome:
-    """Close a request with its outcome and the plain-English record for the person."""
+    """Close a request with its outcome and the plain-English record for the person.
+
+    A two-person decision keeps both approvers, each with their own role and reasons.
+    """
     now = utcnow()
     by_panel = request.at_panel
     where = "a risk enablement panel" if by_panel else f"level {request.current_level}"
@@ -713,6 +763,10 @@ def record_outcome(
         conditions=conditions,
         alternatives=alternatives,
     )
+    if second_approver_name:
+        second_role = ROLE_LABELS[Role(second_approver_role)] if second_approver_role else ""
+        text += f" {second_approver_name} ({second_role}) gave the second approval"
+        text += f": {second_approver_reasons.rstrip('.')}." if second_approver_reasons else "."
     record = DecisionOutcome(
         request_id=request.id,
         person_id=request.person_id,
@@ -727,6 +781,8 @@ def record_outcome(
         by_panel=by_panel,
         second_approver_id=second_approver_id,
         second_approver_name=second_approver_name,
+        second_approver_role=second_approver_role,
+        second_approver_reasons=second_approver_reasons,
         decided_at=now,
         considered=considered,
         reasons=reasons,
@@ -748,6 +804,45 @@ def record_outcome(
     return record
 
 
+def _first_approval_role(session: Session, request: DecisionRequest) -> str | None:
+    """The role the first of two approvers gave their approval in (from the journey's first-approval step)."""
+    return session.scalar(
+        select(DecisionStep.role)
+        .where(DecisionStep.request_id == request.id, DecisionStep.action == "first_approval")
+        .order_by(DecisionStep.id.desc())
+        .limit(1)
+    )
+
+
+def withdraw_open_requests(
+    session: Session, actor: Actor, *, subject_type: str, subject_ids: list[int], reason: str
+) -> list[DecisionRequest]:
+    """Withdraw the open requests about these records (a newer proposal replaced them), each with the reason.
+
+    Called by the package that owns the records; a withdrawn request leaves every queue and cannot be decided.
+    """
+    if not subject_ids:
+        return []
+    requests = list(
+        session.scalars(
+            select(DecisionRequest)
+            .where(
+                DecisionRequest.subject_type == subject_type,
+                DecisionRequest.subject_id.in_(subject_ids),
+                DecisionRequest.status == "open",
+            )
+            .with_for_update()
+        )
+    )
+    for request in requests:
+        add_step(session, request, "withdrawn", actor_id=actor.user_id, actor_label=actor.display_name, note=reason)
+        request.status = "withdrawn"
+        request.first_approver_id = None
+        request.decided_at = utcnow()
+    session.flush()
+    return requests
+
+
 def _considered(request: DecisionRequest, data: DecisionInput) -> str:
     return data.considered or f"The request as raised, and how it was routed: {request.routing_reason}."
 
@@ -766,7 +861,7 @@ def decide(session: Session, actor: Actor, request_id: int, data: DecisionInput)
     if data.version is not None and data.version != request.version:
         raise ConflictError("Someone else acted on this request after you opened it. Reload it to see what changed.")
     framework, _ = framework_in_force(session)
-    problem = why_not_decider(framework, request, actor)
+    problem = why_not_decider(framework, request, actor, exclusions(session, request.id))
     if problem is not None:
         raise ForbiddenError(problem)
     _validate_decision(data)
@@ -782,6 +877,7 @@ def decide(session: Session, actor: Actor, request_id: int, data: DecisionInput)
             )
             if framework.rule(kind).two_people and request.first_approver_id is None:
                 request.first_approver_id = actor.user_id
+                request.first_approver_reasons = reasons
                 add_step(
                     session,
                     request,
@@ -793,18 +889,21 @@ def decide(session: Session, actor: Actor, request_id: int, data: DecisionInput)
                 )
                 return request
             first = request.first_approver_id
+            first_role = _first_approval_role(session, request) if first is not None else None
             record_outcome(
                 session,
                 request,
                 outcome=outcome,
                 decided_by_id=first if first is not None else actor.user_id,
                 decided_by_name=_user_name(session, first) if first is not None else actor.display_name,
-                role=role,
+                role=first_role or role,
                 considered=_considered(request, data),
-                reasons=reasons,
+                reasons=(request.first_approver_reasons or reasons) if first is not None else reasons,
                 conditions=data.conditions,
                 second_approver_id=actor.user_id if first is not None else None,
                 second_approver_name=actor.display_name if first is not None else None,
+                second_approver_role=role if first is not None else None,
+                second_approver_reasons=reasons if first is not None else None,
             )
             add_step(
                 session,

@@ -113,7 +113,8 @@ def test_worked_example_from_rate_card_to_payment_schedule(client, db):  # noqa:
     assert "Direct payment £17,996.34" in words
     assert "Version 2" in words
 
-    # A final budget without employer's liability insurance is refused with the reason.
+    # A final budget without employer's liability insurance is refused when it is proposed, with the reason: it
+    # could never be authorised, so it never reaches a decider's queue (issue 19), and nothing is saved.
     final = {
         "final_annual_amount": "39896.34",
         "final_effective_from": "2026-04-01",
@@ -125,26 +126,13 @@ def test_worked_example_from_rate_card_to_payment_schedule(client, db):  # noqa:
         "final_dp_recipient": "person",
         "final_dp_notice_days": "28",
     }
-    assert post_form(client, f"{budget}/final", final).status_code == 200
-    sign_in_as(client, "sam")
-    final_id = _final_id(db, person.id)
-    refused = post_form(
-        client, f"{budget}/final/{final_id}/decision", {"findec_outcome": "authorised", "findec_reasons": "OK"}
-    )
+    refused = post_form(client, f"{budget}/final", final)
     assert refused.status_code == 422
     assert refused.headers["content-type"].startswith("text/html")  # a browser without JavaScript shows the page
-    words = text_of(refused.text)
-    assert "This final budget cannot be authorised" in words
-    assert "no insurance line" in words
-    assert "until the sign-off checklist is complete. 18 items are missing" in words
-    assert f'href="/people/{person.id}/decisions/checklist"' in refused.text
+    assert "no insurance line" in text_of(refused.text)
+    assert _final_id(db, person.id) is None
 
-    # The case manager completes the sign-off checklist, adds the insurance (without JavaScript), explains the
-    # difference and proposes again.
-    sign_in_as(client, "casey")
-    checklist = {item.key: "met" for item in CHECKLIST}
-    done = post_form(client, f"/people/{person.id}/decisions/checklist", checklist, follow_redirects=False)
-    assert done.status_code == 303
+    # The case manager adds the insurance (without JavaScript), explains the difference and proposes again.
     added = post_form(client, f"{budget}/sheet/lines", {**INSURANCE_LINE, "sheet_version": "2"}, follow_redirects=False)
     assert added.status_code == 303
     page = post_form(
@@ -155,6 +143,25 @@ def test_worked_example_from_rate_card_to_payment_schedule(client, db):  # noqa:
     assert "£40,046.34" in text_of(page.text)
     final.update({"final_annual_amount": "40046.34", "final_dp_amount_per_period": MONTHLY_PAYMENT})
     assert post_form(client, f"{budget}/final", final).status_code == 200
+
+    # The decider cannot authorise it while the sign-off checklist has gaps, and is told which.
+    sign_in_as(client, "sam")
+    final_id = _final_id(db, person.id)
+    refused = post_form(
+        client, f"{budget}/final/{final_id}/decision", {"findec_outcome": "authorised", "findec_reasons": "OK"}
+    )
+    assert refused.status_code == 422
+    assert refused.headers["content-type"].startswith("text/html")
+    words = text_of(refused.text)
+    assert "This final budget cannot be authorised" in words
+    assert "until the sign-off checklist is complete. 18 items are missing" in words
+    assert f'href="/people/{person.id}/decisions/checklist"' in refused.text
+
+    # The case manager completes the sign-off checklist; she cannot authorise the budget herself.
+    sign_in_as(client, "casey")
+    checklist = {item.key: "met" for item in CHECKLIST}
+    done = post_form(client, f"/people/{person.id}/decisions/checklist", checklist, follow_redirects=False)
+    assert done.status_code == 303
     assert (
         post_form(
             client,
