@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from phb import clock
 from phb.accounts.models import User
 from phb.accounts.rules import Role
 from phb.accounts.services import create_user
@@ -153,7 +154,7 @@ def _ensure_staff(session: Session) -> dict[str, User]:
 
 
 def _ensure_people(session: Session, users: dict[str, User]) -> None:
-    today = utcnow().date()
+    today = clock.today()
     for demo in PEOPLE:
         if session.scalar(select(Person.id).where(Person.nhs_number == demo.nhs_number)) is not None:
             continue

@@ -8,6 +8,7 @@ import functools
 from sqlalchemy import BindParameter, ColumnElement, Date, Integer, Select, bindparam, event, exists, or_, select, true
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from phb import clock
 from phb.access.rules import ORG_WIDE_READERS, Actor, Decision, Permission, Relationship, decide
 from phb.audit.services import AuditActor, act_as, log_access
 from phb.db import member_of
@@ -85,7 +86,7 @@ def relationship(session: Session, actor: Actor, person: Person) -> Relationship
 
 
 def _relationship(session: Session, actor: Actor, person: Person) -> Relationship:
-    today = dt.datetime.now(dt.UTC).date()
+    today = clock.today()
     params = {"user_id": actor.user_id, "today": today, "person_id": person.id}
     on_caseload = bool(session.scalar(_ON_CASELOAD, params))
     return Relationship(
@@ -145,7 +146,7 @@ def visible_people(actor: Actor) -> Select[Person]:
     query = select(Person)
     if actor.has_any(*ORG_WIDE_READERS):
         return query
-    today = dt.datetime.now(dt.UTC).date()
+    today = clock.today()
     allowed: list[ColumnElement[bool]] = (
         [member_of(Person.id, _caseload_of(actor.user_id, today))] if actor.is_staff else []
     )
@@ -169,7 +170,7 @@ def visible_filter(actor: Actor, person_id: InstrumentedAttribute[int]) -> Colum
 
 def represented_people(session: Session, user_id: int) -> frozenset[int]:
     """People a user currently acts for as representative or nominee."""
-    today = dt.datetime.now(dt.UTC).date()
+    today = clock.today()
     rows = session.scalars(
         select(Supporter.person_id).where(
             Supporter.user_id == user_id, or_(Supporter.ended_on.is_(None), Supporter.ended_on > today)

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 
 from sqlalchemy.orm import Session
 
+from phb import clock
 from phb.access.rules import Actor
 from phb.budgets import services
 from phb.budgets.models import BudgetDecision, FinalBudget, IndicativeBudget
@@ -132,7 +133,7 @@ def _final_decided(session: Session, outcome: DecisionOutcome) -> None:
     if row is not None and row.outcome == "authorised":
         final = session.get(FinalBudget, row.subject_id)
         if final is not None:
-            services.make_schedule(session, final, decided_on=row.decided_at.date())
+            services.make_schedule(session, final, decided_on=clock.england_date(row.decided_at))
 
 
 SUBJECTS = {

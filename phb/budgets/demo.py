@@ -22,6 +22,7 @@ from decimal import ROUND_CEILING, Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from phb import clock
 from phb.access.rules import Actor
 from phb.accounts.models import User
 from phb.accounts.services import actor_for
@@ -98,7 +99,7 @@ def _ensure_rate_card(session: Session, staff: dict[str, User], year_start: dt.d
 
 def load(session: Session, staff: dict[str, User], people: dict[str, Person]) -> None:
     """Add the demo budgets (see the module docstring)."""
-    today = services.today()
+    today = clock.today()
     year_start, year_end = budget_year(today)
     _ensure_rate_card(session, staff, year_start)
     sam = actor_for(session, staff["sam"])

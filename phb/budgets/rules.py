@@ -11,7 +11,6 @@ times; monthly 12 times; annual and one-off once (a one-off cost falls in the bu
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import math
 from collections.abc import Iterable, Sequence
@@ -22,6 +21,7 @@ from fractions import Fraction
 
 from moneyed import Money
 
+from phb.clock import add_months
 from phb.money import ZERO, MoneyError, allocate, format_gbp, from_pence, gbp, to_pence, total
 
 
@@ -545,13 +545,6 @@ def budget_year(day: dt.date) -> tuple[dt.date, dt.date]:
     """The NHS financial year (1 April to 31 March) holding ``day``."""
     start_year = day.year if day >= dt.date(day.year, 4, 1) else day.year - 1
     return dt.date(start_year, 4, 1), dt.date(start_year + 1, 3, 31)
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """The same day ``months`` later, or the month's last day when it is shorter (31 Jan + 1 = 28/29 Feb)."""
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def payment_date(first: dt.date, frequency: PaymentFrequency, index: int) -> dt.date:

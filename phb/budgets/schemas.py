@@ -23,6 +23,7 @@ from pydantic import (
     model_validator,
 )
 
+from phb import clock
 from phb.budgets.rules import (
     BudgetRuleError,
     Category,
@@ -195,7 +196,7 @@ class AssessmentCreate(_In):
     @field_validator("assessed_on")
     @classmethod
     def _not_future(cls, value: dt.date) -> dt.date:
-        if value > dt.datetime.now(dt.UTC).date():
+        if value > clock.today():
             raise ValueError("Assessment date must be today or in the past")
         return value
 

@@ -70,6 +70,7 @@ from phb.budgets.schemas import (
     VarianceExplanation,
 )
 from phb.budgets.standing import Standing
+from phb.clock import today
 from phb.db import is_postgresql, utcnow
 from phb.errors import ConflictError, ForbiddenError, NotFoundError, ValidationFailedError
 from phb.governance import services as governance
@@ -81,11 +82,6 @@ from phb.people.models import Person
 INDICATIVE = "indicative_budget"
 FINAL = "final_budget"
 RATE_FIELDS = (*rules.RATE_KEYS, "payroll_fee_monthly")
-
-
-def today() -> dt.date:
-    """The business date (from Python, so tests can freeze it)."""
-    return utcnow().date()
 
 
 def _rule_error(exc: rules.BudgetRuleError) -> ValidationFailedError:

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from phb import clock
 from phb.access.rules import Actor
 from phb.accounts.models import User
 from phb.accounts.services import actor_for
-from phb.db import utcnow
 from phb.governance import panels, services
 from phb.governance.models import DecisionRequest, PanelMeeting
 from phb.governance.rules import CHECKLIST, Action, DecisionType, ItemStatus
@@ -124,7 +124,7 @@ def _panel(session: Session, actors: dict[str, Actor], leon: Person) -> None:
             ),
         )
     meeting = panels.create_meeting(
-        session, pat, PanelMeetingCreate(meets_on=utcnow().date() + dt.timedelta(days=7), place="Room 4, Civic Hall")
+        session, pat, PanelMeetingCreate(meets_on=clock.today() + dt.timedelta(days=7), place="Room 4, Civic Hall")
     )
     pete = session.scalar(select(User).where(User.username == "pete"))
     if pete is not None:

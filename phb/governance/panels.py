@@ -16,6 +16,7 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from phb import clock
 from phb.access.rules import Actor
 from phb.accounts.models import User, UserRole
 from phb.accounts.rules import ROLE_LABELS, Role
@@ -315,7 +316,7 @@ def record_person_told(session: Session, actor: Actor, referral_id: int, told_on
         raise ValidationFailedError({"told_on": "The panel has not decided this case yet"})
     if actor.user_id != referral.tell_person_by_id and not actor.has_any(*framework.panel.chair_roles):
         raise ForbiddenError("Only the person asked to tell them, or a panel chair, records this.")
-    if told_on > dt.datetime.now(dt.UTC).date():
+    if told_on > clock.today():
         raise ValidationFailedError({"told_on": "The date they were told must be today or in the past"})
     referral.person_told_on = told_on
     session.flush()

@@ -21,6 +21,7 @@ from moneyed import Money
 from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, tuple_
 from sqlalchemy.orm import Session
 
+from phb import clock
 from phb.access.rules import Actor, Permission
 from phb.access.services import require, require_person, visible_filter
 from phb.accounts.models import User
@@ -98,7 +99,7 @@ def framework_in_force(session: Session, on: dt.date | None = None) -> tuple[Fra
     The latest stored version effective on or before the date wins; a later load with the same date replaces an
     earlier one. Before any version takes effect, the shipped default applies.
     """
-    day = on or utcnow().date()
+    day = on or clock.today()
     version = session.scalars(
         select(FrameworkVersion)
         .where(FrameworkVersion.effective_from <= day)
@@ -758,7 +759,7 @@ def record_outcome(
         decided_by=decided_by_name,
         role_label=ROLE_LABELS[Role(role)],
         where=where,
-        on=now.date(),
+        on=clock.england_date(now),
         reasons=reasons,
         conditions=conditions,
         alternatives=alternatives,

@@ -9,6 +9,7 @@ from typing import Annotated, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from phb import clock
 from phb.people.rules import (
     AccessibleFormat,
     ContactMethod,
@@ -65,7 +66,7 @@ class PersonDetails(_Contact):
     @field_validator("date_of_birth")
     @classmethod
     def _plausible_birth(cls, value: dt.date) -> dt.date:
-        if value > dt.datetime.now(dt.UTC).date():
+        if value > clock.today():
             raise ValueError("Date of birth must be in the past")
         if value.year < 1900:  # noqa: PLR2004
             raise ValueError("Date of birth must be after 1900")

@@ -6,8 +6,6 @@ unit of work does).
 
 from __future__ import annotations
 
-import datetime as dt
-
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -18,6 +16,7 @@ from phb.accounts.models import User
 from phb.accounts.rules import Role
 from phb.audit.chain import jsonable
 from phb.audit.services import because
+from phb.clock import today as _today
 from phb.db import utcnow
 from phb.errors import ConflictError, ValidationFailedError
 from phb.people.models import CaseloadAssignment, Person, Supporter
@@ -145,10 +144,6 @@ def assign_caseload(session: Session, actor: Actor, person_id: int, user_id: int
     session.add(assignment)
     session.flush()
     return assignment
-
-
-def _today() -> dt.date:
-    return dt.datetime.now(dt.UTC).date()
 
 
 CARE_TEAM_ROLES = (Role.CASE_MANAGER, Role.NURSE_ASSESSOR, Role.CARE_COORDINATOR)

@@ -12,12 +12,14 @@ import datetime as dt
 
 from sqlalchemy.orm import Session
 
+from phb import clock
 from phb.access.services import begin
 from phb.accounts.models import User
 from phb.accounts.services import actor_for
+from phb.clock import add_months
 from phb.people.models import Person
 from phb.plans import reviews, services
-from phb.plans.rules import BudgetManagement, Cohort, Progress, add_months
+from phb.plans.rules import BudgetManagement, Cohort, Progress
 from phb.plans.schemas import (
     ActionCreate,
     ArrangementsUpdate,
@@ -170,7 +172,7 @@ def _write(session: Session, actor_user: User, person: Person, *, stage_steps: i
 
 
 def _today() -> dt.date:
-    return services.today()
+    return clock.today()
 
 
 def load(session: Session, staff: dict[str, User], people: dict[str, Person]) -> None:

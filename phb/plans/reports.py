@@ -12,7 +12,6 @@ import csv
 import datetime as dt
 import io
 from collections.abc import Iterable
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import Session
@@ -20,6 +19,7 @@ from sqlalchemy.orm import Session
 from phb.access.rules import Actor
 from phb.access.services import visible_people
 from phb.audit.services import record
+from phb.clock import ENGLAND
 from phb.people.models import Person
 from phb.people.rules import format_nhs_number
 from phb.plans.models import CarePlan, PlanReview, PlanVersion
@@ -38,7 +38,7 @@ from phb.plans.rules import (
 )
 from phb.plans.services import facts, versions_as_at
 
-UK_TIME = ZoneInfo("Europe/London")
+UK_TIME = ENGLAND
 
 
 def quarter_cutoff(quarter: Quarter) -> dt.datetime:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 from phb.access.rules import Actor, Permission
 from phb.access.services import require_person, visible_filter
 from phb.audit.services import because
+from phb.clock import today
 from phb.errors import ValidationFailedError
 from phb.people.models import Person
 from phb.plans.models import CarePlan, PlanReview, PlanVersion, ReviewOutcome
@@ -28,7 +29,6 @@ from phb.plans.services import (
     require_plan,
     risk_band,
     risk_bands,
-    today,
 )
 
 

@@ -6,12 +6,13 @@ The words follow DOMAIN.md sections 2, 8, 10 and 11 and seeds 001 (Annex C and D
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+
+from phb.clock import add_months
 
 # SNOMED CT codes the quarterly count is reported under (003, "Counting Personalised Care and Support Plans").
 SNOMED_PLAN_AGREED = "1187911000000105"
@@ -207,15 +208,6 @@ MAX_REVIEW_MONTHS = 12  # at least every twelve months
 # halves the interval, an extreme one brings it to a quarter.
 RISK_REVIEW_MONTHS: dict[RiskBand, int] = {RiskBand.HIGH: 6, RiskBand.EXTREME: 3}
 DUE_SOON_DAYS = 30
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """The same day ``months`` later; the last day of the month when that month is shorter (31 Jan + 1 = 28 Feb)."""
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    if day.day <= 28:  # noqa: PLR2004 - every month has a 28th (and monthrange is the slow part)
-        return dt.date(year, month, day.day)
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 @dataclass(frozen=True)

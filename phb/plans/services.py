@@ -19,6 +19,7 @@ from phb.access.rules import Actor, Permission
 from phb.access.services import require_person
 from phb.accounts.models import User
 from phb.audit.services import because, record
+from phb.clock import today
 from phb.db import Base, utcnow
 from phb.errors import ConflictError, NotFoundError, ValidationFailedError
 from phb.people.models import Person
@@ -82,11 +83,6 @@ class ChangeInfo(Protocol):
 
     base_version: int | None
     reason: str | None
-
-
-def today() -> dt.date:
-    """Today's business date, from Python's clock (freezegun controls it in tests)."""
-    return utcnow().date()
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from phb import clock
 from phb.accounts.models import User
 from phb.accounts.services import actor_for
 from phb.people.models import Person
@@ -41,13 +42,13 @@ def _has_risk_records(session: Session, person_id: int) -> bool:
 
 
 def _risk(days: int, **values: Any) -> RiskCreate:  # noqa: ANN401
-    today = dt.datetime.now(dt.UTC).date()
+    today = clock.today()
     return RiskCreate.model_validate({"review_on": today + dt.timedelta(days=days), **values})
 
 
 def _leon(session: Session, casey: User, leon: Person) -> None:
     actor = actor_for(session, casey)
-    today = dt.datetime.now(dt.UTC).date()
+    today = clock.today()
     discussion = services.add_discussion(
         session,
         actor,
@@ -208,7 +209,7 @@ def _leon(session: Session, casey: User, leon: Person) -> None:
 
 
 def _others(session: Session, staff: dict[str, User], people: dict[str, Person]) -> None:
-    today = dt.datetime.now(dt.UTC).date()
+    today = clock.today()
     if MARGARET in people and not _has_risk_records(session, people[MARGARET].id):
         services.add_risk(
             session,

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from phb.clock import today as _today
 from phb.risk.rules import (
     IMPACT_LABELS,
     LIKELIHOOD_LABELS,
@@ -29,10 +30,6 @@ ShortText = Annotated[str, Field(min_length=1, max_length=200)]
 LongText = Annotated[str, Field(min_length=1, max_length=5000)]
 OptionalText = Annotated[str | None, Field(max_length=5000)]
 OptionalName = Annotated[str | None, Field(max_length=200)]
-
-
-def _today() -> dt.date:
-    return dt.datetime.now(dt.UTC).date()
 
 
 def _blank_to_none(value: object) -> object:

@@ -24,6 +24,7 @@ from phb.access.services import relationship, require_person
 from phb.audit.chain import jsonable
 from phb.audit.models import AuditEvent
 from phb.audit.services import because
+from phb.clock import today as _today
 from phb.db import Base
 from phb.errors import ConflictError, NotFoundError, ValidationFailedError
 from phb.people.models import Person, Supporter
@@ -75,10 +76,6 @@ from phb.risk.schemas import (
 
 M = TypeVar("M", bound=Base)
 R = TypeVar("R", bound=BaseModel)
-
-
-def _today() -> dt.date:
-    return dt.datetime.now(dt.UTC).date()
 
 
 def _owned(session: Session, model: type[M], record_id: int, person_id: int, name: str) -> M:

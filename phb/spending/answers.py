@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session
 from phb.access.rules import Actor, Permission
 from phb.access.services import require_person
 from phb.audit.services import because
+from phb.clock import today
 from phb.errors import ForbiddenError, NotFoundError, ValidationFailedError
-from phb.spending.findings import finding_transactions, today
+from phb.spending.findings import finding_transactions
 from phb.spending.models import Finding
 from phb.spending.schemas import FindingRead
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from phb import clock
 from phb.accounts.models import User
 from phb.accounts.services import actor_for
 from phb.audit.services import AuditActor, act_as
@@ -127,7 +128,7 @@ def load(session: Session, staff: dict[str, User], people: dict[str, Person]) ->
     actor = actor_for(session, dana)
     previous = session.info.get("phb_audit_actor")
     act_as(session, AuditActor(user_id=dana.id, label=dana.username, roles=tuple(sorted(actor.roles))))
-    start = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=WEEKS * 7 + 1)
+    start = clock.today() - dt.timedelta(days=WEEKS * 7 + 1)
     try:
         james = people.get("9990000026")
         if james is not None and (

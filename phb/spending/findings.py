@@ -22,6 +22,7 @@ from phb.accounts.models import User, UserRole
 from phb.audit.models import AuditEvent
 from phb.audit.presentation import describe
 from phb.audit.services import because
+from phb.clock import today
 from phb.errors import ConflictError, ForbiddenError, NotFoundError, ValidationFailedError
 from phb.money import ZERO, from_pence, to_pence
 from phb.people.models import Person
@@ -48,11 +49,6 @@ SORTS: Final = {
     "raised": (Finding.raised_on.desc(), Finding.id.desc()),
     "person": (Person.family_name, Person.given_name, Finding.id),
 }
-
-
-def today() -> dt.date:
-    """Business date (freezegun controls it in tests)."""
-    return dt.datetime.now(dt.UTC).date()
 
 
 def _payee_rules(session: Session, person_id: int) -> dict[str, int]:

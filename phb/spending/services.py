@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from phb.access.rules import Actor, Permission
 from phb.access.services import require_person
+from phb.clock import today
 from phb.errors import NotFoundError, ValidationFailedError
 from phb.money import ZERO, from_pence, to_pence
 from phb.spending import findings, integration
@@ -57,11 +58,6 @@ CATEGORY_LABELS: Final = {
     "other": "Other",
     "unplanned": "Unplanned spending",
 }
-
-
-def today() -> dt.date:
-    """Business date (freezegun controls it in tests)."""
-    return dt.datetime.now(dt.UTC).date()
 
 
 def _account(

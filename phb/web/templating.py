@@ -11,7 +11,6 @@ import datetime as dt
 from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from jinja2 import ChainableUndefined, ChoiceLoader, Environment, FileSystemLoader, PackageLoader, Undefined
 from litestar.plugins.jinja import JinjaTemplateEngine
@@ -19,6 +18,7 @@ from litestar.template import TemplateConfig
 from markupsafe import Markup
 from moneyed import Money
 
+from phb.clock import ENGLAND
 from phb.money import format_gbp, to_pence
 
 __all__ = ["TEMPLATE_DIR", "UK_TIME", "create_environment", "create_template_config", "date_uk", "datetime_uk", "money"]
@@ -26,7 +26,7 @@ __all__ = ["TEMPLATE_DIR", "UK_TIME", "create_environment", "create_template_con
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 
 # People read times in England's civil time; an aware datetime (UTC from the database) is shown in it.
-UK_TIME = ZoneInfo("Europe/London")
+UK_TIME = ENGLAND
 
 # Spelled out rather than strftime("%B"), which follows the process locale.
 _MONTHS = (

@@ -19,6 +19,8 @@ from typing import Any, Final
 
 import holidays
 
+from phb.clock import add_months
+
 # --- working days ---------------------------------------------------------------------------------------------
 
 
@@ -66,13 +68,6 @@ class WorkingCalendar:
             if self.is_working_day(day):
                 count += 1
         return count
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """The same day ``months`` later, or the month's last day when it is shorter (31 August + 6 = 28 February)."""
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 # --- configuration --------------------------------------------------------------------------------------------

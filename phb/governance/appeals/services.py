@@ -15,11 +15,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final, NamedTuple
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from phb import clock
 from phb.access.rules import Actor, Permission
 from phb.access.rules import decide as access_decide
 from phb.access.services import relationship, require_person, visible_filter
@@ -27,6 +27,7 @@ from phb.accounts.models import User
 from phb.accounts.rules import ROLE_LABELS, Role
 from phb.accounts.services import actor_for
 from phb.audit.services import because
+from phb.clock import today as _today
 from phb.db import utcnow
 from phb.errors import ConflictError, ForbiddenError, NotFoundError, ValidationFailedError
 from phb.governance.appeals.models import Appeal, AppealReferral, DecisionNotice
@@ -71,7 +72,6 @@ from phb.people.models import Person
 from phb.people.schemas import Page
 
 CONFIG_PATH = Path(__file__).with_name("appeals.toml")
-UK_TIME = ZoneInfo("Europe/London")
 APPEALS_PAGE = 50  # open appeals a page lists
 
 
@@ -81,14 +81,7 @@ def load_config(path: Path = CONFIG_PATH) -> AppealsConfig:
     return parse_config(path.read_text(encoding="utf-8"))
 
 
-def _today() -> dt.date:
-    """Today in England: deadlines are English working days."""
-    return uk_date(utcnow())
-
-
-def uk_date(moment: dt.datetime) -> dt.date:
-    """The day a moment fell on in England (a decision at 00:30 BST is dated that day, not the day before)."""
-    return moment.astimezone(UK_TIME).date() if moment.tzinfo is not None else moment.date()
+uk_date = clock.england_date  # the day a moment fell on in England (00:30 BST is that day, not the day before)
 
 
 # --- notices --------------------------------------------------------------------------------------------------

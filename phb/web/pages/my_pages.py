@@ -22,6 +22,7 @@ from litestar.response import Response, Template
 from moneyed import Money
 from sqlalchemy.orm import Session
 
+from phb import clock
 from phb.access.rules import Actor, Permission
 from phb.access.services import require_person
 from phb.budgets import services as budget_services
@@ -120,7 +121,7 @@ class MoneyPicture:
 
 
 def _money_picture(db_session: Session, actor: Actor, person_id: int, budget: Money | None) -> MoneyPicture:
-    start, end = budget_year(budget_services.today())
+    start, end = budget_year(clock.today())
     spending = _spending()
     if spending is None:
         return MoneyPicture(start, end, budget, recorded=False)

@@ -19,6 +19,7 @@ from litestar.response import Response, Template
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
+from phb import clock
 from phb.access.rules import Actor
 from phb.errors import ConflictError, ValidationFailedError
 from phb.people import services as people_services
@@ -154,12 +155,12 @@ def _initial(section: str, plan: PlanRead) -> dict[str, Any]:
         values = {}
     if section == "agree":
         values = {
-            "agreed_on": services.today().isoformat(),
+            "agreed_on": clock.today().isoformat(),
             "agreed_by": plan.person_name,
             "next_review_on": plan.schedule.latest_allowed.isoformat(),
         }
     if section == "close":
-        values = {"closed_on": services.today().isoformat()}
+        values = {"closed_on": clock.today().isoformat()}
     values["base_version"] = plan.version.number
     return values
 
@@ -174,11 +175,11 @@ def _plan_or_404(db_session: Session, actor: Actor, person_id: int) -> PlanRead:
 
 def _quarter(text: str | None) -> tuple[Quarter, str | None]:
     if not text:
-        return Quarter.containing(services.today()), None
+        return Quarter.containing(clock.today()), None
     try:
         return Quarter.parse(text), None
     except ValueError as exc:
-        return Quarter.containing(services.today()), str(exc)
+        return Quarter.containing(clock.today()), str(exc)
 
 
 class PlanController(Controller):
@@ -396,7 +397,7 @@ class ReviewsController(Controller):
     ) -> Template:
         """The form to record a review held with the person."""
         plan = _plan_or_404(db_session, actor, person_id)
-        form = {"held_on": services.today().isoformat()}
+        form = {"held_on": clock.today().isoformat()}
         return render(request, "plans/review_form.html", _common(plan=plan, form=form, errors={}))
 
     @post("/people/{person_id:int}/reviews/new", sync_to_thread=True)
@@ -429,7 +430,7 @@ class ReviewsController(Controller):
             rows = [r for r in rows if r.status is not ReviewStatus.SCHEDULED]
         result = Page[DashboardRow].slice_of(rows, page, REVIEWS_PER_PAGE)
         context = _common(rows=result.items, result=result, counts=counts, show=show, ReviewStatus=ReviewStatus)
-        context["today"] = services.today()
+        context["today"] = clock.today()
         return render(request, "plans/dashboard.html", context, blocks=["reviews-results"])
 
 

@@ -21,6 +21,7 @@ from litestar.response import Response, Template
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 
+from phb import clock
 from phb.access.rules import Actor
 from phb.errors import ConflictError, ValidationFailedError
 from phb.people.rules import format_nhs_number
@@ -101,7 +102,7 @@ def _overview(person_id: int, anchor: str) -> str:
 
 
 def _today_iso() -> str:
-    return services._today().isoformat()  # noqa: SLF001 - the same clock the services use
+    return clock.today().isoformat()
 
 
 DISCUSSION = FormSpec(

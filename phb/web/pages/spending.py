@@ -12,6 +12,7 @@ from litestar.params import Body
 from litestar.response import Response, Template
 from sqlalchemy.orm import Session
 
+from phb import clock
 from phb.access.rules import Actor
 from phb.errors import ConflictError, ValidationFailedError
 from phb.people import services as people
@@ -71,7 +72,7 @@ DEFAULT_PERIOD_DAYS = 91
 
 
 def _period(start: str, end: str) -> tuple[dt.date, dt.date]:
-    today = findings.today()
+    today = clock.today()
     try:
         end_on = dt.date.fromisoformat(end) if end else today
         start_on = dt.date.fromisoformat(start) if start else end_on - dt.timedelta(days=DEFAULT_PERIOD_DAYS)

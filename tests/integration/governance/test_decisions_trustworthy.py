@@ -146,3 +146,16 @@ def test_a_final_budget_whose_direct_payment_cannot_cover_its_lines_is_refused_w
         )
     assert "does not cover" in refused.value.errors["dp_amount_per_period"]
     assert db.scalars(select(DecisionRequest.id)).all() == before
+
+
+def test_a_decision_taken_at_half_past_midnight_bst_is_dated_that_day_in_england(db, team):
+    from freezegun import freeze_time  # noqa: PLC0415
+
+    from phb.governance.appeals.models import DecisionNotice  # noqa: PLC0415
+
+    with freeze_time("2026-07-01 23:30:00"):  # 00:30 BST on Thursday 2 July
+        outcome = refused_outcome(db, team)
+    assert "2 July 2026" in outcome.for_person  # was 1 July: the date in UTC
+    assert "1 July 2026" not in outcome.for_person
+    notice = db.scalars(select(DecisionNotice).where(DecisionNotice.outcome_id == outcome.id)).one()
+    assert notice.sections[0][1].startswith("On Thursday 2 July 2026")
