@@ -136,6 +136,33 @@ def _final_decided(session: Session, outcome: DecisionOutcome) -> None:
             services.make_schedule(session, final, decided_on=clock.england_date(row.decided_at))
 
 
+def _sheet_change_facts(session: Session, subject_id: int) -> SubjectFacts | None:
+    final = session.get(FinalBudget, subject_id)
+    if final is None:
+        return None
+    draft = services.sheet_total(session, final.person_id)
+    increase = draft - final.annual_amount if draft > final.annual_amount else None
+    return SubjectFacts(person_id=final.person_id, amount=draft, increase=increase)
+
+
+def _sheet_change_blockers(session: Session, subject_id: int) -> Mapping[str, str]:
+    final = session.get(FinalBudget, subject_id)
+    if final is None:
+        raise NotFoundError("final budget", subject_id)
+    services.lock_person(session, final.person_id)  # sheet edits wait until the review is decided
+    return services.draft_problems(session, final)
+
+
+def _sheet_change_decided(session: Session, outcome: DecisionOutcome) -> None:
+    """An approved budget review puts the draft in force: what is paid is now the changed sheet."""
+    if outcome.subject_id is None or outcome.outcome not in {Outcome.APPROVED, Outcome.APPROVED_WITH_CONDITIONS}:
+        return
+    final = session.get(FinalBudget, outcome.subject_id)
+    if final is None:
+        return
+    services.put_draft_in_force(session, final, outcome)
+
+
 SUBJECTS = {
     INDICATIVE: DecisionSubject(
         label="indicative budget",
@@ -150,5 +177,12 @@ SUBJECTS = {
         facts=_final_facts,
         blockers=_final_blockers,
         decided=_final_decided,
+    ),
+    services.SHEET_CHANGE: DecisionSubject(
+        label="change to the authorised budget sheet",
+        decision_types=frozenset({DecisionType.BUDGET_REVIEW.value}),
+        facts=_sheet_change_facts,
+        blockers=_sheet_change_blockers,
+        decided=_sheet_change_decided,
     ),
 }

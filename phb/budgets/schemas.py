@@ -401,11 +401,19 @@ class SheetRead(_Out):
     indicative_annual: MoneyAny | None
     variance: MoneyAny | None
     variance_explanation: str | None
+    # The version the budget in force authorises (None before a final budget is authorised). A later version is a
+    # draft: it waits for a budget review decision, and until then the authorised version is what is paid.
+    authorised_version: int | None = None
 
     @property
     def is_latest(self) -> bool:
         """This is the current version."""
         return self.version == self.latest_version
+
+    @property
+    def has_draft(self) -> bool:
+        """The sheet was changed after it was authorised, and the change is not yet decided."""
+        return self.authorised_version is not None and self.latest_version > self.authorised_version
 
 
 class SheetVersionRead(_Out):

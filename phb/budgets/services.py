@@ -74,13 +74,15 @@ from phb.clock import today
 from phb.db import is_postgresql, utcnow
 from phb.errors import ConflictError, ForbiddenError, NotFoundError, ValidationFailedError
 from phb.governance import services as governance
-from phb.governance.models import DecisionRequest
+from phb.governance.models import DecisionOutcome, DecisionRequest
 from phb.governance.rules import DecisionType
 from phb.money import ZERO, format_gbp, from_pence, to_pence, total
 from phb.people.models import Person
 
 INDICATIVE = "indicative_budget"
 FINAL = "final_budget"
+SHEET_CHANGE = "budget_sheet_change"  # a change to an authorised sheet, decided by a budget review
+SHEET_VERSION = "sheet_version"  # a BudgetDecision that a budget review approved this sheet version (by number)
 RATE_FIELDS = (*rules.RATE_KEYS, "payroll_fee_monthly")
 
 
@@ -622,6 +624,50 @@ def _authorised_final(session: Session, person_id: int) -> FinalBudget | None:
     return session.scalar(_AUTHORISED_FINAL, {"person_id": person_id})
 
 
+def authorised_version(session: Session, person_id: int, final: FinalBudget | None = None) -> int | None:
+    """The sheet version in force: the authorised final budget's, or a later one a budget review approved.
+
+    None before a final budget is authorised (the sheet is still being planned, every version is a proposal).
+    """
+    final = final if final is not None else _authorised_final(session, person_id)
+    if final is None:
+        return None
+    reviewed = session.scalar(
+        select(func.max(BudgetDecision.subject_id)).where(
+            BudgetDecision.person_id == person_id,
+            BudgetDecision.subject_type == SHEET_VERSION,
+            BudgetDecision.outcome == "authorised",
+        )
+    )
+    return max(final.sheet_version, reviewed or 0)
+
+
+def _review_change(session: Session, actor: Actor, person_id: int, change: str) -> None:
+    """A change to an authorised sheet is a draft: it raises a budget review decision, unless one is open already.
+
+    The review is bound to the budget in force (``SHEET_CHANGE``), so the router reads its amount and increase from
+    the record; approving it makes the draft the version in force (``phb.budgets.decisions``).
+    """
+    final = _authorised_final(session, person_id)
+    if final is None:
+        return
+    latest = _latest_version(session, person_id)
+    if latest is None or latest.number <= (authorised_version(session, person_id, final) or 0):
+        return
+    open_request = governance.request_for(session, SHEET_CHANGE, final.id)
+    if open_request is not None and open_request.status == "open":
+        return
+    governance.raise_request(
+        session,
+        actor,
+        person_id=person_id,
+        decision_type=DecisionType.BUDGET_REVIEW,
+        subject_type=SHEET_CHANGE,
+        subject_id=final.id,
+        summary=f"Review the budget: the budget sheet was changed after it was authorised ({change})",
+    )
+
+
 def _sheet_read(
     session: Session,
     person_id: int,
@@ -685,6 +731,7 @@ def _sheet_read(
         indicative_annual=totals.indicative,
         variance=totals.variance,
         variance_explanation=totals.variance_explanation,
+        authorised_version=authorised_version(session, person_id, final) if final is not None else None,
     )
 
 
@@ -696,6 +743,16 @@ def current_sheet(session: Session, actor: Actor, person_id: int) -> SheetRead:
     """
     require_person(session, actor, Permission.PERSON_READ, person_id)
     return _sheet_read(session, person_id)
+
+
+def sheet_in_force(session: Session, actor: Actor, person_id: int) -> SheetRead:
+    """The sheet as authorised (what is paid), or the latest version while none is authorised yet.
+
+    What the person sees as their budget sheet: a change made after authorisation is shown beside it as a draft
+    (``has_draft``) until a budget review decides it.
+    """
+    require_person(session, actor, Permission.PERSON_READ, person_id)
+    return _sheet_read(session, person_id, authorised_version(session, person_id))
 
 
 def sheet_version(session: Session, actor: Actor, person_id: int, number: int) -> SheetRead:
@@ -812,6 +869,7 @@ def add_line(session: Session, actor: Actor, person_id: int, data: SheetLineCrea
     session.add(_new_line(person_id, version.number, data, key=str(uuid.uuid4()), position=position))
     with because(session, data.reason):
         session.flush()
+        _review_change(session, actor, person_id, version.change)
     return _sheet_read(session, person_id)
 
 
@@ -831,6 +889,7 @@ def change_line(session: Session, actor: Actor, person_id: int, line_id: int, da
     session.add(_new_line(person_id, version.number, data, key=old.line_key, position=old.position))
     with because(session, data.reason):
         session.flush()
+        _review_change(session, actor, person_id, version.change)
     return _sheet_read(session, person_id)
 
 
@@ -849,6 +908,7 @@ def remove_line(session: Session, actor: Actor, person_id: int, line_id: int, da
     old.removed_in = version.number
     with because(session, data.reason):
         session.flush()
+        _review_change(session, actor, person_id, version.change)
     return _sheet_read(session, person_id)
 
 
@@ -1086,16 +1146,22 @@ def propose_final_budget(session: Session, actor: Actor, person_id: int, data: F
     return _final_read(session, final)
 
 
-def _sheet_problems(session: Session, final: FinalBudget, add: Callable[[str, str], None]) -> None:
-    """The sheet must be the one proposed, within the final budget, and pay the full cost of its services."""
+def _sheet_problems(
+    session: Session, final: FinalBudget, add: Callable[[str, str], None], *, draft: bool = False
+) -> None:
+    """The sheet must be the one proposed, within the final budget, and pay the full cost of its services.
+
+    ``draft``: check the latest (changed) sheet against the budget in force instead, for a budget review.
+    """
     latest = _latest_version(session, final.person_id)
-    if latest is None or latest.number != final.sheet_version:
+    if not draft and (latest is None or latest.number != final.sheet_version):
         add(
             "budget_sheet",
             f"The budget sheet has changed (now version {latest.number if latest else 0}) since this final budget "
             f"was proposed with version {final.sheet_version}: propose it again with the current sheet.",
         )
-    lines = _lines_of(session, final.person_id, final.sheet_version)
+    number = latest.number if draft and latest is not None else final.sheet_version
+    lines = _lines_of(session, final.person_id, number)
     sheet_total = total(line.annual_cost for line in lines)
     if sheet_total > final.annual_amount:
         add(
@@ -1134,6 +1200,52 @@ def _sheet_problems(session: Session, final: FinalBudget, add: Callable[[str, st
             "dp_amount_per_period",
             f"The direct payment comes to {format_gbp(dp_annual)} a year, more than the final budget.",
         )
+
+
+def sheet_total(session: Session, person_id: int) -> Money:
+    """What the latest version of the person's sheet costs a year (a draft, once the sheet was authorised)."""
+    latest = _latest_version(session, person_id)
+    return total(line.annual_cost for line in (_lines_of(session, person_id, latest.number) if latest else []))
+
+
+def draft_problems(session: Session, final: FinalBudget) -> dict[str, str]:
+    """Why a change to the authorised sheet cannot be approved by a budget review, by field; empty when it can.
+
+    A review approves a change that fits the budget in force; a change that costs more (or that the direct payment
+    no longer covers) needs a new final budget, decided as a final budget authorisation.
+    """
+    problems: dict[str, list[str]] = {}
+
+    def add(field: str, message: str) -> None:
+        problems.setdefault(field, []).append(message)
+
+    in_force = _authorised_final(session, final.person_id)
+    if in_force is None or in_force.id != final.id:
+        add("final_budget", "A newer final budget is in force: this review was about the budget it replaced.")
+    _sheet_problems(session, final, add, draft=True)
+    if problems.get("annual_amount") or problems.get("dp_amount_per_period"):
+        add("final_budget", "Propose a new final budget for the changed sheet: it is decided as a final budget.")
+    return {field: " ".join(messages) for field, messages in problems.items()}
+
+
+def put_draft_in_force(session: Session, final: FinalBudget, outcome: DecisionOutcome) -> BudgetDecision:
+    """A budget review approved the changed sheet: its latest version is now the one in force."""
+    latest = _latest_version(session, final.person_id)
+    assert latest is not None  # noqa: S101 - a review is only raised about a changed sheet
+    row = BudgetDecision(
+        person_id=final.person_id,
+        subject_type=SHEET_VERSION,
+        subject_id=latest.number,
+        outcome="authorised",
+        decided_by_id=outcome.decided_by_id,
+        decided_by_name=outcome.decided_by_name,
+        decided_by_role=outcome.role,
+        decided_at=outcome.decided_at,
+        reasons=outcome.reasons,
+    )
+    session.add(row)
+    session.flush()
+    return row
 
 
 def final_budget_problems(session: Session, final: FinalBudget) -> dict[str, str]:
@@ -1359,6 +1471,7 @@ __all__ = [
     "add_assessment_item",
     "add_line",
     "add_rate_card",
+    "authorised_version",
     "budget_overview",
     "calculate_indicative_budget",
     "change_line",
@@ -1369,6 +1482,7 @@ __all__ = [
     "propose_final_budget",
     "record_assessment",
     "remove_line",
+    "sheet_in_force",
     "sheet_version",
     "sheet_versions",
 ]

@@ -67,8 +67,6 @@ def routing_field(kind: DecisionType) -> str:
     """Which of a request's sums its record's amount fills: an item of spend, an increase, or the annual amount."""
     if kind is DecisionType.FLEXIBLE_BUDGET_SPEND:
         return "item_amount"
-    if kind is DecisionType.BUDGET_REVIEW:
-        return "increase"
     return "amount"
 
 

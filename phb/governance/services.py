@@ -341,6 +341,8 @@ def raise_request(
     if facts is not None:
         sums: dict[str, Money | None] = {"amount": None, "increase": None, "item_amount": None}
         sums[routing_field(kind)] = facts.amount
+        if facts.increase is not None:
+            sums["increase"] = facts.increase
         amount, increase, item_amount = sums["amount"], sums["increase"], sums["item_amount"]
         category = category or facts.category
     framework, version = framework_in_force(session)

@@ -34,6 +34,7 @@ class SubjectFacts:
     person_id: int
     amount: Money | None  # the sum that routes the request (annual budget, sum at issue, item of spend)
     category: str | None = None
+    increase: Money | None = None  # for a budget review: how much more than the budget in force
 
 
 @dataclass(frozen=True)

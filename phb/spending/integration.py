@@ -37,9 +37,9 @@ def _has_table(session: Session, table: str) -> bool:
 def budget_sheet(session: Session, actor: Actor, person_id: int) -> list[PlannedLine] | None:
     """The person's current budget sheet lines, or None when the budgets package (or its tables) is not there."""
     services = _module("phb.budgets.services")
-    if services is None or not hasattr(services, "current_sheet") or not _has_table(session, "budget_sheet_lines"):
+    if services is None or not hasattr(services, "sheet_in_force") or not _has_table(session, "budget_sheet_lines"):
         return None
-    sheet = services.current_sheet(session, actor, person_id)
+    sheet = services.sheet_in_force(session, actor, person_id)  # what is paid: a draft change is not yet planned
     lines = []
     for line in sheet.lines:
         frequency = getattr(line, "frequency", None)

@@ -227,10 +227,16 @@ class MyPagesController(Controller):
     def budget(self, request: Request[Any, Any, Any], actor: Actor, db_session: Session, person_id: int) -> Template:
         """My budget sheet: what is planned, paid in and spent, and how much is left this year."""
         person = require_person(db_session, actor, Permission.PERSON_READ, person_id)
-        sheet = budget_services.current_sheet(db_session, actor, person_id)
+        sheet = budget_services.sheet_in_force(db_session, actor, person_id)  # as authorised: what is paid
+        draft = (
+            budget_services.compare_sheets(db_session, actor, person_id, sheet.version, sheet.latest_version)
+            if sheet.has_draft
+            else None
+        )
         budget = sheet.final_budget_annual or (sheet.annual_total if sheet.lines else None)
         money = _money_picture(db_session, actor, person_id, budget)
-        return render(request, "my/budget.html", _common(request, actor, person, sheet=sheet, money=money))
+        context = _common(request, actor, person, sheet=sheet, money=money, draft=draft)
+        return render(request, "my/budget.html", context)
 
     # -- my spending ---------------------------------------------------------------------------------------------
 
