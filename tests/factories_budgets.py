@@ -95,13 +95,11 @@ def propose_final(
     Its authorisation request is raised by the budgets service, bound to the budget, as in production.
     """
     from phb.budgets import services  # noqa: PLC0415
-    from phb.budgets.rules import Frequency, ManagementOption, PaymentFrequency, Recipient  # noqa: PLC0415
+    from phb.budgets.rules import Frequency, ManagementOption  # noqa: PLC0415
     from phb.budgets.schemas import (  # noqa: PLC0415
         AssessmentCreate,
         AssessmentItemCreate,
-        FinalBudgetCreate,
         IndicativeCalculate,
-        SheetLineCreate,
     )
 
     make_rate_card(db)
@@ -130,14 +128,34 @@ def propose_final(
         except (ForbiddenError, NotFoundError):
             continue
     services.start_sheet_from_indicative(db, case_manager, person_id, ManagementOption.DIRECT_PAYMENT)
+    return add_and_propose(db, case_manager, person_id, "Insurance", "insurance", "150.00", "Adds insurance")
+
+
+def add_and_propose(
+    db: Session,
+    case_manager: Actor,
+    person_id: int,
+    description: str,
+    category: str,
+    annual_cost: str,
+    explanation: str,
+) -> Any:
+    """Add an annual direct-payment line to the sheet, then propose the sheet as the 2026-27 final budget.
+
+    The direct payment is monthly, rounded up to the penny so that it covers the direct-payment lines.
+    """
+    from phb.budgets import services  # noqa: PLC0415
+    from phb.budgets.rules import Frequency, ManagementOption, PaymentFrequency, Recipient  # noqa: PLC0415
+    from phb.budgets.schemas import FinalBudgetCreate, SheetLineCreate  # noqa: PLC0415
+
     sheet = services.add_line(
         db,
         case_manager,
         person_id,
         SheetLineCreate(
-            description="Insurance",
-            category="insurance",
-            unit_cost=gbp("150.00"),
+            description=description,
+            category=category,
+            unit_cost=gbp(annual_cost),
             quantity=Decimal(1),
             frequency=Frequency.ANNUAL,
             management_option=ManagementOption.DIRECT_PAYMENT,
@@ -153,7 +171,7 @@ def propose_final(
             effective_from=dt.date(2026, 4, 1),
             effective_to=dt.date(2027, 3, 31),
             management_options=[ManagementOption.DIRECT_PAYMENT],
-            variance_explanation="Adds insurance",
+            variance_explanation=explanation,
             dp_amount_per_period=monthly,
             dp_frequency=PaymentFrequency.MONTHLY,
             dp_first_payment_on=dt.date(2026, 4, 1),

@@ -14,7 +14,7 @@ from phb.governance.models import DecisionOutcome, DecisionRequest
 from phb.governance.rules import Action
 from phb.governance.schemas import DecisionInput
 from tests.factories_appeals import refused_outcome
-from tests.factories_budgets import propose_final
+from tests.factories_budgets import add_and_propose, propose_final
 from tests.factories_governance import complete_checklist, make_team
 
 
@@ -69,45 +69,11 @@ def test_nobody_decides_a_request_reopened_by_an_appeal_against_their_own_decisi
 
 
 def test_a_new_final_budget_withdraws_the_request_of_the_one_it_replaces(db, team):
-    first, first_request = _final(db, team)
+    _first, first_request = _final(db, team)
     assert first_request.status == "open"
     # The case manager changes the sheet and proposes again.
-    from decimal import Decimal  # noqa: PLC0415
-
-    from phb.budgets.rules import Frequency, ManagementOption, PaymentFrequency, Recipient  # noqa: PLC0415
-    from phb.budgets.schemas import FinalBudgetCreate, SheetLineCreate  # noqa: PLC0415
-    from phb.money import gbp  # noqa: PLC0415
-
-    sheet = budgets.add_line(
-        db,
-        team["casey"],
-        team.person.id,
-        SheetLineCreate(
-            description="Payroll service",
-            category="payroll_service",
-            unit_cost=gbp("15.00"),
-            quantity=Decimal(12),
-            frequency=Frequency.ANNUAL,
-            management_option=ManagementOption.DIRECT_PAYMENT,
-        ),
-    )
-    monthly = gbp(str((sheet.annual_total.amount / 12).quantize(Decimal("0.01"), "ROUND_CEILING")))
-    second = budgets.propose_final_budget(
-        db,
-        team["casey"],
-        team.person.id,
-        FinalBudgetCreate(
-            annual_amount=monthly * 12,
-            effective_from=first.effective_from,
-            effective_to=first.effective_to,
-            management_options=[ManagementOption.DIRECT_PAYMENT],
-            variance_explanation="Adds the payroll service",
-            dp_amount_per_period=monthly,
-            dp_frequency=PaymentFrequency.MONTHLY,
-            dp_first_payment_on=first.effective_from,
-            dp_recipient=Recipient.PERSON,
-            dp_notice_days=28,
-        ),
+    second = add_and_propose(
+        db, team["casey"], team.person.id, "Payroll service", "payroll_service", "180.00", "Adds the payroll service"
     )
     withdrawn = db.get(DecisionRequest, first_request.id)
     assert withdrawn.status == "withdrawn"
