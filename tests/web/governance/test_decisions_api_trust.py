@@ -27,7 +27,7 @@ def test_a_two_person_decision_returns_both_approvers_with_their_own_reasons(cli
     request = services.request_for(db, "final_budget", final.id)
     _as(client, "sam")
     assert (
-        _decide(client, request.id, {"action": "approve", "reasons": "Sheet checked line by line"}).status_code == 200
+        _decide(client, request.id, {"action": "approve", "reasons": "Sheet checked line by line"}).status_code == 201
     )
     _as(client, "sally")
     answer = _decide(client, request.id, {"action": "approve", "reasons": "Risks agreed with Leon"})
