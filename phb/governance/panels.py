@@ -572,10 +572,14 @@ def panel_decide(  # noqa: C901 - each refusal is one plain check, in the order 
     return referral
 
 
-def record_person_told(session: Session, actor: Actor, referral_id: int, told_on: dt.date) -> PanelReferral:
+def record_person_told(
+    session: Session, actor: Actor, referral_id: int, told_on: dt.date, *, meeting_id: int | None = None
+) -> PanelReferral:
     """Record when the person was told the panel's decision (by whoever was asked to tell them, or a chair)."""
     framework, _ = framework_in_force(session)
     referral = _referral(session, referral_id)
+    if meeting_id is not None and referral.meeting_id != meeting_id:
+        raise NotFoundError("panel referral", referral_id)
     if referral.status != "decided":
         raise ValidationFailedError({"told_on": "The panel has not decided this case yet"})
     if actor.user_id != referral.tell_person_by_id and not actor.has_any(*framework.panel.chair_roles):

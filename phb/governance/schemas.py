@@ -7,7 +7,7 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 from moneyed import Money
-from pydantic import BaseModel, ConfigDict, Field, field_serializer, field_validator
+from pydantic import BaseModel, ConfigDict, Field, computed_field, field_serializer, field_validator
 
 from phb.governance.rules import Action, ChecklistItem, DecisionType, ItemStatus, Outcome
 from phb.money import MoneyError, gbp
@@ -385,11 +385,13 @@ class AttendanceRead(_Read):
     conflict_referral_id: int | None
     conflict_of_interest: str | None
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def confirmed(self) -> bool:
-        """Attended, and confirmed by themselves or recorded by the chair with a reason."""
+        """Attended, and confirmed by themselves or recorded by the chair with a reason: counts to quorum."""
         return self.attended and self.confirmed_at is not None
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def state(self) -> str:
         """How their attendance stands, in words."""

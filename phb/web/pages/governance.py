@@ -523,7 +523,9 @@ class PanelsController(Controller):
             db_session,
             meeting_id,
             data,
-            lambda: told_on and panels.record_person_told(db_session, actor, referral_id, told_on),
+            lambda: (
+                told_on and panels.record_person_told(db_session, actor, referral_id, told_on, meeting_id=meeting_id)
+            ),
             errors=errors,
             focus=referral_id,
         )
