@@ -94,6 +94,11 @@ def _referral_reads(session: Session, referrals: list[PanelReferral]) -> list[Re
     return reads
 
 
+def referral_read(session: Session, referral: PanelReferral) -> ReferralRead:
+    """One referral as the pages and the API show it."""
+    return _referral_reads(session, [referral])[0]
+
+
 def waiting_referrals(session: Session, actor: Actor) -> list[ReferralRead]:
     """Referrals not yet on a meeting's agenda, oldest first."""
     _require_member(session, actor)

@@ -104,10 +104,10 @@ class PanelsApi(Controller):
     @post("/panels/{meeting_id:int}/referrals/{referral_id:int}/told", status_code=HTTP_200_OK, sync_to_thread=True)
     def told(
         self, actor: Actor, db_session: Session, meeting_id: int, referral_id: int, data: PersonTold
-    ) -> MeetingDetail:
-        """Record when the person was told the panel's decision."""
-        panels.record_person_told(db_session, actor, referral_id, data.told_on, meeting_id=meeting_id)
-        return panels.meeting_detail(db_session, actor, meeting_id)
+    ) -> ReferralRead:
+        """Record when the person was told the panel's decision (whoever was asked to tell them, or a chair)."""
+        referral = panels.record_person_told(db_session, actor, referral_id, data.told_on, meeting_id=meeting_id)
+        return panels.referral_read(db_session, referral)
 
     @get("/panels/{meeting_id:int}/agenda", sync_to_thread=True)
     def agenda(self, actor: Actor, db_session: Session, meeting_id: int) -> PanelPaper:

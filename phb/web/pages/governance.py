@@ -530,7 +530,7 @@ class PanelsController(Controller):
             focus=referral_id,
         )
 
-    @get("/{meeting_id:int}/{kind:str}/print", sync_to_thread=True)
+    @get("/{meeting_id:int}/print/{kind:str}", sync_to_thread=True)
     def print_page(
         self, request: Request[Any, Any, Any], actor: Actor, db_session: Session, meeting_id: int, kind: str
     ) -> Template:
@@ -538,7 +538,7 @@ class PanelsController(Controller):
         paper = panels.paper(db_session, actor, meeting_id, _paper_kind(kind))
         return render(request, "governance/panel_paper.html", {"p": paper, "pdf": False, **_common()})
 
-    @get("/{meeting_id:int}/{kind:str}/pdf", sync_to_thread=True)
+    @get("/{meeting_id:int}/pdf/{kind:str}", sync_to_thread=True)
     def pdf(
         self, request: Request[Any, Any, Any], actor: Actor, db_session: Session, meeting_id: int, kind: str
     ) -> Response[bytes]:
