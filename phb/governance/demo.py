@@ -6,7 +6,6 @@ only once.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -19,7 +18,7 @@ from phb.accounts.services import actor_for
 from phb.governance import panels, services
 from phb.governance.models import DecisionRequest, PanelMeeting
 from phb.governance.rules import CHECKLIST, Action, DecisionType, ItemStatus
-from phb.governance.schemas import AttendanceCreate, DecisionInput, PanelMeetingCreate
+from phb.governance.schemas import DecisionInput, PanelMeetingCreate
 from phb.money import gbp
 from phb.people.models import Person
 
@@ -123,9 +122,12 @@ def _panel(session: Session, actors: dict[str, Actor], leon: Person) -> None:
                 papers="Risk discussion of 2 March; pool's lifeguard rota; Leon's own statement",
             ),
         )
+    # Meeting today (in England), so the demo can record the decision: pat and pete have confirmed attending; sam
+    # referred the case, so does not count to its quorum; a third member confirming (or the chair recording one,
+    # with a reason) makes it quorate.
     meeting = panels.create_meeting(
-        session, pat, PanelMeetingCreate(meets_on=clock.today() + dt.timedelta(days=7), place="Room 4, Civic Hall")
+        session, pat, PanelMeetingCreate(meets_on=clock.today(), place="Room 4, Civic Hall")
     )
-    pete = session.scalar(select(User).where(User.username == "pete"))
-    if pete is not None:
-        panels.record_attendance(session, pat, meeting.id, AttendanceCreate(user_id=pete.id))
+    panels.confirm_attendance(session, pat, meeting.id)
+    if "pete" in actors:
+        panels.confirm_attendance(session, actors["pete"], meeting.id)

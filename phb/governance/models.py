@@ -186,12 +186,39 @@ class PanelAttendance(Audited, Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
     name: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(40))
-    attended: Mapped[bool] = mapped_column(default=True)
+    attended: Mapped[bool] = mapped_column(default=True)  # False: sent apologies
+    # Attendance counts to quorum only once confirmed: by the member themselves, or by the chair with a reason that
+    # stays on the record (so one person cannot make a panel quorate by listing others as present).
+    confirmed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    confirmed_by_name: Mapped[str | None] = mapped_column(String(200))
+    confirmation_reason: Mapped[str | None] = mapped_column(Text)
     # A declared conflict of interest on one referral: they take no part in it and do not count to its quorum.
     conflict_referral_id: Mapped[int | None] = mapped_column(ForeignKey("panel_referrals.id", ondelete="SET NULL"))
     conflict_of_interest: Mapped[str | None] = mapped_column(Text)
 
     meeting: Mapped[PanelMeeting] = relationship(back_populates="attendance", lazy="raise")
+
+
+class PanelNonStaffAttendee(Audited, Base):
+    """Someone who is not staff at a panel meeting for one case: the person, a family member, an advocate, other.
+
+    They take part in the discussion of that case (Annex F: openness with people and families) but are never
+    panel members, so they never count to its quorum.
+    """
+
+    __tablename__ = "panel_non_staff_attendees"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("panel_meetings.id", ondelete="CASCADE"), index=True)
+    referral_id: Mapped[int] = mapped_column(ForeignKey("panel_referrals.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20))  # person | family | advocate | other
+    name: Mapped[str] = mapped_column(String(200))
+    relationship_to_person: Mapped[str] = mapped_column(String(200))
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    recorded_by_name: Mapped[str] = mapped_column(String(200))
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class PanelReferral(VersionedMixin, Audited, Base):

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from enum import StrEnum
 from typing import Annotated, Any
 
 from moneyed import Money
-from pydantic import BaseModel, ConfigDict, Field, field_serializer, field_validator
+from pydantic import BaseModel, ConfigDict, Field, computed_field, field_serializer, field_validator
 
 from phb.governance.rules import Action, ChecklistItem, DecisionType, ItemStatus, Outcome
 from phb.money import MoneyError, gbp
@@ -105,23 +106,78 @@ class PanelMeetingCreate(_Form):
     place: Annotated[str, Field(min_length=1, max_length=200)]
 
 
+class AttendanceChoice(StrEnum):
+    """How a chair records a member: expected (they confirm it themselves), attended (with a reason), apologies."""
+
+    EXPECTED = "expected"
+    ATTENDED = "attended"
+    APOLOGIES = "apologies"
+
+
 class AttendanceCreate(_Form):
-    """Someone at a panel meeting."""
+    """A member of a panel meeting as the chair records them.
+
+    Recording someone else as attended needs a reason (kept on the record); otherwise they confirm it themselves.
+    """
 
     user_id: int
-    attended: bool = True
+    attendance: AttendanceChoice = AttendanceChoice.EXPECTED
+    reason: str | None = Field(default=None, max_length=2000)
     conflict_referral_id: int | None = None
     conflict_of_interest: str | None = Field(default=None, max_length=2000)
 
-    @field_validator("conflict_referral_id", "conflict_of_interest", mode="before")
+    @field_validator("reason", "conflict_referral_id", "conflict_of_interest", mode="before")
     @classmethod
     def _blank(cls, value: object) -> object:
         return _blank_to_none(value)
 
-    @field_validator("attended", mode="before")
+
+class NonStaffKind(StrEnum):
+    """Who someone at a panel meeting is, when they are not staff."""
+
+    PERSON = "person"
+    FAMILY = "family"
+    ADVOCATE = "advocate"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        """In words."""
+        return NON_STAFF_LABELS[self]
+
+
+NON_STAFF_LABELS = {
+    NonStaffKind.PERSON: "The person",
+    NonStaffKind.FAMILY: "Family member",
+    NonStaffKind.ADVOCATE: "Advocate",
+    NonStaffKind.OTHER: "Other",
+}
+
+
+class NonStaffAttendeeCreate(_Form):
+    """The person, a family member, an advocate or someone else at the meeting for one case."""
+
+    referral_id: int
+    kind: NonStaffKind
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    relationship_to_person: str | None = Field(default=None, max_length=200)
+
+    @field_validator("relationship_to_person", mode="before")
     @classmethod
-    def _checkbox(cls, value: object) -> object:
-        return value in {True, "yes", "true", "on", "1"}
+    def _blank(cls, value: object) -> object:
+        return _blank_to_none(value)
+
+
+class AgendaAdd(_Form):
+    """A waiting referral to put on a meeting's agenda."""
+
+    referral_id: int
+
+
+class PersonTold(_Form):
+    """When the person was told the panel's decision."""
+
+    told_on: dt.date
 
 
 class PanelDecisionCreate(_Form):
@@ -314,15 +370,66 @@ class RequestDetail(RequestSummary):
 
 
 class AttendanceRead(_Read):
-    """Someone at a panel meeting."""
+    """A member at a panel meeting, and whether their attendance counts.
+
+    It counts once confirmed by the member, or recorded by the chair with a reason.
+    """
 
     id: int
     user_id: int
     name: str
     role: str
     attended: bool
+    confirmed_at: dt.datetime | None
+    confirmed_by_id: int | None
+    confirmed_by_name: str | None
+    confirmation_reason: str | None
     conflict_referral_id: int | None
     conflict_of_interest: str | None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def confirmed(self) -> bool:
+        """Attended, and confirmed by themselves or recorded by the chair with a reason: counts to quorum."""
+        return self.attended and self.confirmed_at is not None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def state(self) -> str:
+        """How their attendance stands, in words."""
+        if not self.attended:
+            return "Sent apologies"
+        if self.confirmed_at is None:
+            return "Expected; not confirmed"
+        if self.confirmed_by_id == self.user_id:
+            return "Attended (confirmed by themselves)"
+        return f"Attended (recorded by {self.confirmed_by_name}: {self.confirmation_reason})"
+
+
+class NonStaffAttendeeRead(_Read):
+    """Someone who is not staff at the meeting for one case; never counted to quorum."""
+
+    id: int
+    referral_id: int
+    kind: NonStaffKind
+    name: str
+    relationship_to_person: str
+    recorded_by_name: str
+    recorded_at: dt.datetime
+
+
+class ConflictRead(BaseModel):
+    """A member who takes no part in one case, and why.
+
+    Declared by them, or found by phb: the referrer, the proposer, the original deciders of a decision an appeal
+    reopened.
+    """
+
+    user_id: int
+    name: str
+    referral_id: int
+    reason: str
+    automatic: bool
 
 
 class AgendaItem(BaseModel):
@@ -331,6 +438,9 @@ class AgendaItem(BaseModel):
     referral: ReferralRead
     quorate: bool
     quorum_message: str
+    conflicts: list[ConflictRead] = []
+    non_staff: list[NonStaffAttendeeRead] = []
+    tellers: list[tuple[int, str]] = []  # staff who may see the person's record: who may tell them the decision
 
 
 class MeetingSummary(_Read):
@@ -352,6 +462,22 @@ class MeetingDetail(MeetingSummary):
     agenda: list[AgendaItem] = []
     waiting: list[ReferralRead] = []
     candidates: list[tuple[int, str]] = []  # (user id, "name, role") who may attend
-    staff: list[tuple[int, str]] = []  # who may tell the person
     is_chair: bool = False
+    is_member: bool = False
+    can_confirm: bool = False  # the viewer may confirm their own attendance now
+    has_met: bool = False  # the meeting date (in England) has come: attendance and decisions may be recorded
     quorum: int = 0
+
+
+class PanelPaper(BaseModel):
+    """A meeting's agenda or minutes, as printed and as the API returns them."""
+
+    kind: str  # agenda | minutes
+    id: int
+    meets_on: dt.date
+    place: str
+    status: str
+    chair_name: str | None
+    quorum: int
+    attendance: list[AttendanceRead]
+    items: list[AgendaItem]

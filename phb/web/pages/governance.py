@@ -7,11 +7,14 @@ and loading a new version, risk enablement panels.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
+from litestar.exceptions import NotFoundException
 from litestar.params import Body
 from litestar.response import Response, Template
 from sqlalchemy.orm import Session
@@ -33,10 +36,14 @@ from phb.governance.rules import (
     matrix_rows,
 )
 from phb.governance.schemas import (
+    AgendaAdd,
+    AttendanceChoice,
     AttendanceCreate,
     DecisionInput,
     DecisionRequestCreate,
     FrameworkLoad,
+    NonStaffAttendeeCreate,
+    NonStaffKind,
     PanelDecisionCreate,
     PanelMeetingCreate,
     PrincipleCreate,
@@ -58,6 +65,13 @@ ACTIONS = [
 ]
 OUTCOMES = [(o.value, o.label) for o in Outcome]
 DECISION_CHOICES = [(d.value, d.label) for d in DecisionType if d not in RAISED_BY_OWNER]  # budgets raise theirs
+ATTENDANCE_CHOICES = [
+    (AttendanceChoice.EXPECTED.value, "Expected (they confirm their attendance themselves)"),
+    (AttendanceChoice.ATTENDED.value, "Attended (you record it for them, with the reason)"),
+    (AttendanceChoice.APOLOGIES.value, "Sent apologies"),
+]
+NON_STAFF_CHOICES = [(k.value, k.label) for k in NonStaffKind]
+PANELS_STYLESHEET = Path(__file__).resolve().parents[1] / "static" / "panels.css"
 STATUS_CHOICES = [
     (ItemStatus.MET.value, "In place"),
     (ItemStatus.NOT_APPLICABLE.value, "Does not apply"),
@@ -352,9 +366,42 @@ class PanelsController(Controller):
             "errors": errors or {},
             "focus": focus,
             "outcomes": OUTCOMES,
+            "attendance_choices": ATTENDANCE_CHOICES,
+            "non_staff_kinds": NON_STAFF_CHOICES,
             **_common(),
         }
         return render(request, "governance/meeting.html", context, status_code=status_code)
+
+    def _submit(
+        self,
+        request: Request[Any, Any, Any],
+        actor: Actor,
+        db_session: Session,
+        meeting_id: int,
+        data: dict[str, Any],
+        action: Callable[[], object],
+        *,
+        errors: dict[str, str] | None = None,
+        focus: int | None = None,
+    ) -> Response[Any]:
+        """Run one panel service; on success back to the meeting, on a problem the page again with 422."""
+        if not errors:
+            try:
+                action()
+            except ValidationFailedError as exc:
+                errors = exc.errors
+            else:
+                return redirect(request, f"/panels/{meeting_id}")
+        return self._meeting_page(
+            request,
+            actor,
+            db_session,
+            meeting_id,
+            form=clean_form(data),
+            errors=errors,
+            focus=focus,
+            status_code=422,
+        )
 
     @get("/{meeting_id:int}", sync_to_thread=True)
     def meeting(
@@ -372,17 +419,46 @@ class PanelsController(Controller):
     def attendance(
         self, request: Request[Any, Any, Any], actor: Actor, db_session: Session, meeting_id: int, data: FormData
     ) -> Response[Any]:
-        """Record someone's attendance and any conflict of interest."""
+        """The chair records a member: expected, attended (with a reason, for someone else) or apologies."""
         parsed, errors = parse_form(AttendanceCreate, data)
-        if parsed is not None:
-            try:
-                panels.record_attendance(db_session, actor, meeting_id, parsed)
-            except ValidationFailedError as exc:
-                errors = exc.errors
-            else:
-                return redirect(request, f"/panels/{meeting_id}")
-        return self._meeting_page(
-            request, actor, db_session, meeting_id, form=clean_form(data), errors=errors, status_code=422
+        return self._submit(
+            request,
+            actor,
+            db_session,
+            meeting_id,
+            data,
+            lambda: parsed and panels.record_attendance(db_session, actor, meeting_id, parsed),
+            errors=errors,
+        )
+
+    @post("/{meeting_id:int}/attendance/confirm", sync_to_thread=True)
+    def confirm(
+        self, request: Request[Any, Any, Any], actor: Actor, db_session: Session, meeting_id: int, data: FormData
+    ) -> Response[Any]:
+        """A member confirms their own attendance (from the day of the meeting)."""
+        return self._submit(
+            request,
+            actor,
+            db_session,
+            meeting_id,
+            data,
+            lambda: panels.confirm_attendance(db_session, actor, meeting_id),
+        )
+
+    @post("/{meeting_id:int}/non-staff", sync_to_thread=True)
+    def non_staff(
+        self, request: Request[Any, Any, Any], actor: Actor, db_session: Session, meeting_id: int, data: FormData
+    ) -> Response[Any]:
+        """Record the person, a family member, an advocate or someone else at the meeting for one case."""
+        parsed, errors = parse_form(NonStaffAttendeeCreate, data)
+        return self._submit(
+            request,
+            actor,
+            db_session,
+            meeting_id,
+            data,
+            lambda: parsed and panels.add_non_staff_attendee(db_session, actor, meeting_id, parsed),
+            errors=errors,
         )
 
     @post("/{meeting_id:int}/agenda", sync_to_thread=True)
@@ -390,8 +466,16 @@ class PanelsController(Controller):
         self, request: Request[Any, Any, Any], actor: Actor, db_session: Session, meeting_id: int, data: FormData
     ) -> Response[Any]:
         """Add a waiting referral to the agenda."""
-        panels.add_to_agenda(db_session, actor, meeting_id, int(data.get("referral_id", 0) or 0))
-        return redirect(request, f"/panels/{meeting_id}")
+        parsed, errors = parse_form(AgendaAdd, data)
+        return self._submit(
+            request,
+            actor,
+            db_session,
+            meeting_id,
+            data,
+            lambda: parsed and panels.add_to_agenda(db_session, actor, meeting_id, parsed.referral_id),
+            errors=errors,
+        )
 
     @post("/{meeting_id:int}/referrals/{referral_id:int}/decision", sync_to_thread=True)
     def decision(
@@ -405,22 +489,15 @@ class PanelsController(Controller):
     ) -> Response[Any]:
         """Record the panel's decision on a case."""
         parsed, errors = parse_form(PanelDecisionCreate, data)
-        if parsed is not None:
-            try:
-                panels.panel_decide(db_session, actor, meeting_id, referral_id, parsed)
-            except ValidationFailedError as exc:
-                errors = exc.errors
-            else:
-                return redirect(request, f"/panels/{meeting_id}")
-        return self._meeting_page(
+        return self._submit(
             request,
             actor,
             db_session,
             meeting_id,
-            form=clean_form(data),
+            data,
+            lambda: parsed and panels.panel_decide(db_session, actor, meeting_id, referral_id, parsed),
             errors=errors,
             focus=referral_id,
-            status_code=422,
         )
 
     @post("/{meeting_id:int}/referrals/{referral_id:int}/told", sync_to_thread=True)
@@ -434,27 +511,55 @@ class PanelsController(Controller):
         data: FormData,
     ) -> Response[Any]:
         """Record when the person was told the panel's decision."""
+        told_on: dt.date | None = None
+        errors: dict[str, str] = {}
         try:
             told_on = dt.date.fromisoformat(str(data.get("told_on", "")))
         except ValueError:
             errors = {"told_on": "Enter the date they were told as a real date"}
-        else:
-            try:
-                panels.record_person_told(db_session, actor, referral_id, told_on)
-            except ValidationFailedError as exc:
-                errors = exc.errors
-            else:
-                return redirect(request, f"/panels/{meeting_id}")
-        return self._meeting_page(
+        return self._submit(
             request,
             actor,
             db_session,
             meeting_id,
-            form=clean_form(data),
+            data,
+            lambda: (
+                told_on and panels.record_person_told(db_session, actor, referral_id, told_on, meeting_id=meeting_id)
+            ),
             errors=errors,
             focus=referral_id,
-            status_code=422,
         )
+
+    @get("/{meeting_id:int}/print/{kind:str}", sync_to_thread=True)
+    def print_page(
+        self, request: Request[Any, Any, Any], actor: Actor, db_session: Session, meeting_id: int, kind: str
+    ) -> Template:
+        """The agenda or the minutes as a printable page."""
+        paper = panels.paper(db_session, actor, meeting_id, _paper_kind(kind))
+        return render(request, "governance/panel_paper.html", {"p": paper, "pdf": False, **_common()})
+
+    @get("/{meeting_id:int}/pdf/{kind:str}", sync_to_thread=True)
+    def pdf(
+        self, request: Request[Any, Any, Any], actor: Actor, db_session: Session, meeting_id: int, kind: str
+    ) -> Response[bytes]:
+        """The agenda or the minutes as a PDF (WeasyPrint, from the same template as the printable page)."""
+        from weasyprint import CSS, HTML  # noqa: PLC0415 - heavy; only PDF downloads pay for it
+
+        paper = panels.paper(db_session, actor, meeting_id, _paper_kind(kind))
+        template = request.app.template_engine.get_template("governance/panel_paper.html")  # type: ignore[union-attr]
+        html = template.render(p=paper, pdf=True, **_common())
+        document = HTML(string=html).write_pdf(stylesheets=[CSS(filename=str(PANELS_STYLESHEET))])
+        return Response(
+            document,
+            media_type="application/pdf",
+            headers={"Content-Disposition": f'attachment; filename="panel-{meeting_id}-{paper.kind}.pdf"'},
+        )
+
+
+def _paper_kind(kind: str) -> str:
+    if kind not in {"agenda", "minutes"}:
+        raise NotFoundException("No such panel paper: the agenda or the minutes")
+    return kind
 
 
 ROUTES = [DecisionsController, FrameworkController, PanelsController]

@@ -195,7 +195,8 @@ def test_extreme_risk_goes_to_a_panel_which_decides_and_sets_a_local_principle(d
     meeting = panels.create_meeting(db, team["pat"], PanelMeetingCreate(meets_on=dt.date(2026, 3, 10), place="Room 4"))
     referral = db.scalar(select(PanelReferral).where(PanelReferral.request_id == request.id))
     assert referral.meeting_id == meeting.id
-    panels.record_attendance(db, team["pat"], meeting.id, AttendanceCreate(user_id=team.users["pete"].id))
+    for member in ("pat", "pete", "paula"):  # each member confirms their own attendance
+        panels.confirm_attendance(db, team[member], meeting.id)
     panels.record_attendance(
         db,
         team["pat"],
@@ -218,7 +219,7 @@ def test_extreme_risk_goes_to_a_panel_which_decides_and_sets_a_local_principle(d
     assert caught.value.errors == {
         "quorum": "Not quorate: 2 members without a conflict attended; the framework needs 3, including a chair."
     }
-    panels.record_attendance(db, team["pat"], meeting.id, AttendanceCreate(user_id=team.users["cora"].id))
+    panels.confirm_attendance(db, team["cora"], meeting.id)
     with pytest.raises(ValidationFailedError, match="sign-off checklist"):
         panels.panel_decide(db, team["pat"], meeting.id, referral.id, decision)
     complete_checklist(db, team["casey"], team.person.id)
