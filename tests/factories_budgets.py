@@ -56,7 +56,7 @@ INSURANCE_LINE = {
 INDICATIVE_TOTAL = "39896.34"
 SHEET_TOTAL = "40046.34"  # plus £150.00 insurance
 DIRECT_PAYMENT_LINES = "18146.34"  # everything but the agency waking nights (third party)
-MONTHLY_PAYMENT = "1512.20"  # x 12 = £18,146.40, which covers the direct-payment lines
+MONTHLY_PAYMENT = "1512.20"  # the first six of twelve payments; the last six £1,512.19: £18,146.34 exactly
 
 
 def make_rate_card(
@@ -161,18 +161,16 @@ def add_and_propose(
             management_option=ManagementOption.DIRECT_PAYMENT,
         ),
     )
-    monthly = gbp(str((sheet.annual_total.amount / 12).quantize(Decimal("0.01"), "ROUND_CEILING")))
     return services.propose_final_budget(
         db,
         case_manager,
         person_id,
         FinalBudgetCreate(
-            annual_amount=monthly * 12,
+            annual_amount=sheet.annual_total,
             effective_from=dt.date(2026, 4, 1),
             effective_to=dt.date(2027, 3, 31),
             management_options=[ManagementOption.DIRECT_PAYMENT],
             variance_explanation=explanation,
-            dp_amount_per_period=monthly,
             dp_frequency=PaymentFrequency.MONTHLY,
             dp_first_payment_on=dt.date(2026, 4, 1),
             dp_recipient=Recipient.PERSON,

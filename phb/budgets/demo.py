@@ -17,7 +17,7 @@ Idempotent: a person who already has an assessment of need is left alone, and th
 from __future__ import annotations
 
 import datetime as dt
-from decimal import ROUND_CEILING, Decimal
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -220,8 +220,8 @@ def _sheet_and_final(
         return
     dp_total = next((t.amount for t in sheet.by_management_option if t.key == "direct_payment"), None)
     # Monthly payments rounded up to the penny, so twelve of them cover the direct-payment lines in full.
-    monthly = None if dp_total is None else gbp(str((dp_total.amount / 12).quantize(Decimal("0.01"), ROUND_CEILING)))
-    annual = sheet.annual_total if monthly is None or dp_total is None else sheet.annual_total + monthly * 12 - dp_total
+    monthly = dp_total is not None  # paid monthly; each payment follows from the direct-payment lines
+    annual = sheet.annual_total
     options = sorted({line.management_option for line in sheet.lines}, key=list(ManagementOption).index)
     recipient = Recipient.REPRESENTATIVE if nhs_number == "9990000018" else Recipient.PERSON
     final = services.propose_final_budget(
@@ -234,7 +234,6 @@ def _sheet_and_final(
             effective_to=year_end,
             management_options=options,
             variance_explanation="Adds insurance and a contingency agreed with the person",
-            dp_amount_per_period=monthly,
             dp_frequency=PaymentFrequency.MONTHLY if monthly else None,
             dp_first_payment_on=year_start if monthly else None,
             dp_recipient=recipient if monthly else None,

@@ -165,7 +165,9 @@ class FinalBudget(Audited, Base):
     effective_to: Mapped[dt.date | None] = mapped_column(Date)
     management_options: Mapped[str] = mapped_column(String(100))  # comma-separated ManagementOption values
     variance_explanation: Mapped[str | None] = mapped_column(Text)
-    dp_amount_per_period: Mapped[Money | None] = mapped_column(MoneyType)
+    # The authorised direct payment for a whole budget year: the sheet's direct-payment lines, never typed.
+    dp_annual: Mapped[Money | None] = mapped_column(MoneyType)
+    dp_amount_per_period: Mapped[Money | None] = mapped_column(MoneyType)  # the first payment of a whole year
     dp_frequency: Mapped[str | None] = mapped_column(String(20))
     dp_first_payment_on: Mapped[dt.date | None] = mapped_column(Date)
     dp_recipient: Mapped[str | None] = mapped_column(String(20))

@@ -585,41 +585,53 @@ class Schedule:
         return (self.end - self.start).days < (year_end - year_start).days
 
 
-def build_schedule(amount_per_period: Money, frequency: PaymentFrequency, start: dt.date, end: dt.date) -> Schedule:
-    """Payments from ``start`` to ``end`` (inclusive, inside one budget year) that add up exactly to the total.
+def build_schedule(
+    annual: Money, frequency: PaymentFrequency, start: dt.date, end: dt.date, *, covers_from: dt.date | None = None
+) -> Schedule:
+    """Payments from ``start`` to ``end`` (inclusive, inside one budget year) that add up exactly to what is due.
 
-    A payment falls every period from ``start``. A whole period is worth ``amount_per_period``; a part period at
-    the end (the budget year or the budget ends first) is worth the share of its days that are covered. The
-    schedule's total is ``amount_per_period`` x the sum of those shares, rounded to the penny once (half up):
-    for a whole year of monthly payments that is 12 x the amount, and for weekly payments 52 1/7 x (365/7, the
-    annualisation convention). :func:`phb.money.allocate` then splits the total by the shares, so whole periods get
-    the agreed amount, the part period its pro rata share, and odd pennies go deterministically to the periods
-    with the largest remainders, earliest first.
+    ``annual`` is the authorised direct payment for a whole budget year. What is due is all of it when the schedule
+    covers the whole year, or the share of its days that are covered (from ``covers_from``, default ``start``, to
+    ``end``), rounded to the penny once (half up). A payment falls every period from ``start``; a last period of
+    less than half its days is not a payment of its own (its days join the payment before: never an extra
+    instalment, so a year of four-weekly payments is 13, of weekly payments 52, of monthly payments 12). What is
+    due is then split by each payment's share of a whole period (a part period at the end by its days) with
+    :func:`phb.money.allocate`: whole periods are equal to the penny, and the odd pennies go to the earliest.
+    The amount per payment is never typed: it follows from the annual amount.
     """
     if end < start:
         raise BudgetRuleError("effective_to", "The end date must be on or after the first payment date")
-    _year_start, year_end = budget_year(start)
+    year_start, year_end = budget_year(start)
     if end > year_end:
         raise BudgetRuleError("effective_to", f"A schedule covers one budget year, ending by {year_end:%d/%m/%Y}")
-    annual = annualise(amount_per_period, frequency.as_frequency)
+    first_day = covers_from if covers_from is not None and covers_from <= start else start
     bounds: list[tuple[dt.date, dt.date, Fraction]] = []
     index = 0
     while (due := payment_date(start, frequency, index)) <= end:
         next_due = payment_date(start, frequency, index + 1)
-        period_end = min(next_due - dt.timedelta(days=1), end)
         full_days = (next_due - due).days
-        share = Fraction((period_end - due).days + 1, full_days)
-        bounds.append((due, period_end, share))
+        period_end = min(next_due - dt.timedelta(days=1), end)
+        days = (period_end - due).days + 1
+        if bounds and 2 * days < full_days:  # a stub: its days join the payment before
+            previous_start, _previous_end, previous_share = bounds[-1]
+            bounds[-1] = (previous_start, period_end, previous_share)
+            break
+        bounds.append((due, period_end, Fraction(min(days, full_days), full_days)))
         index += 1
-    schedule_total = from_pence(round_half_up(Fraction(to_pence(amount_per_period)) * sum(b[2] for b in bounds)))
+    days_in_year = (year_end - year_start).days + 1
+    covered = (end - first_day).days + 1
+    if covered >= days_in_year:
+        due_total = annual
+    else:
+        due_total = from_pence(round_half_up(Fraction(to_pence(annual)) * covered / days_in_year))
     common = math.lcm(*(share.denominator for _s, _e, share in bounds))
     weights = [int(share * common) for _s, _e, share in bounds]
-    amounts = allocate(schedule_total, weights) if schedule_total.amount != 0 else [ZERO for _ in bounds]
+    amounts = allocate(due_total, weights) if due_total.amount != 0 else [ZERO for _ in bounds]
     periods = tuple(
         SchedulePeriod(number=i + 1, period_start=s, period_end=e, amount=amount, share=share)
         for i, ((s, e, share), amount) in enumerate(zip(bounds, amounts, strict=True))
     )
-    return Schedule(start=start, end=end, frequency=frequency, annual=annual, total=schedule_total, periods=periods)
+    return Schedule(start=start, end=end, frequency=frequency, annual=annual, total=due_total, periods=periods)
 
 
 def reduction_start(change_from: dt.date, decided_on: dt.date, notice_days: int) -> dt.date:

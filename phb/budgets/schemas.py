@@ -457,7 +457,6 @@ class FinalBudgetCreate(_In):
     effective_to: dt.date | None = None
     management_options: list[ManagementOption] = Field(min_length=1)
     variance_explanation: str | None = Field(default=None, max_length=4000)
-    dp_amount_per_period: MoneyField | None = None
     dp_frequency: PaymentFrequency | None = None
     dp_first_payment_on: dt.date | None = None
     dp_recipient: Recipient | None = None
@@ -467,7 +466,6 @@ class FinalBudgetCreate(_In):
     @field_validator(
         "effective_to",
         "variance_explanation",
-        "dp_amount_per_period",
         "dp_frequency",
         "dp_first_payment_on",
         "dp_recipient",
@@ -505,7 +503,6 @@ class FinalBudgetCreate(_In):
         if not self.has_direct_payment:
             return errors
         required = {
-            "dp_amount_per_period": "Enter the direct payment amount per period",
             "dp_frequency": "Choose how often the direct payment is paid",
             "dp_first_payment_on": "Enter the date of the first direct payment",
             "dp_recipient": "Choose who receives the direct payment",

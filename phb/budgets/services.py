@@ -1029,9 +1029,46 @@ def _options(final: FinalBudget) -> list[ManagementOption]:
 
 
 def _dp_annual(final: FinalBudget) -> Money | None:
+    """The authorised direct payment for a whole budget year (budgets proposed before it was kept: annualised)."""
+    if final.dp_annual is not None:
+        return final.dp_annual
     if final.dp_amount_per_period is None or final.dp_frequency is None:
         return None
     return rules.annualise(final.dp_amount_per_period, Frequency(final.dp_frequency))
+
+
+def _schedule_bounds(final: FinalBudget) -> tuple[dt.date, dt.date]:
+    """The first payment and the last day the final budget's schedule covers in its budget year."""
+    assert final.dp_first_payment_on is not None  # noqa: S101 - only called for a direct payment
+    _year_start, year_end = rules.budget_year(final.effective_from)
+    return final.dp_first_payment_on, min(final.effective_to or year_end, year_end)
+
+
+def _price_direct_payment(session: Session, final: FinalBudget) -> None:
+    """The direct payment is what the sheet's direct-payment lines cost a year; each payment follows from it.
+
+    Nobody types the amount per payment: it is the first payment of the schedule that pays exactly the annual
+    amount over the budget year (odd pennies to the earliest payments, never an extra instalment).
+    """
+    lines = _lines_of(session, final.person_id, final.sheet_version)
+    annual = total(line.annual_cost for line in lines if line.management_option == ManagementOption.DIRECT_PAYMENT)
+    if annual.amount == 0:
+        raise ValidationFailedError(
+            {
+                "management_options": "The budget sheet has no direct-payment lines: add what the direct payment "
+                "buys to the sheet, or choose another way to hold the budget"
+            }
+        )
+    final.dp_annual = annual
+    assert final.dp_frequency is not None  # noqa: S101 - direct_payment_errors() required it
+    start, end = _schedule_bounds(final)
+    try:
+        year = rules.build_schedule(
+            annual, PaymentFrequency(final.dp_frequency), start, end, covers_from=final.effective_from
+        )
+    except rules.BudgetRuleError as exc:
+        raise _rule_error(exc) from exc
+    final.dp_amount_per_period = year.periods[0].amount
 
 
 def direct_payment_change(in_force: FinalBudget | None, proposed: FinalBudget) -> dict[str, Any]:
@@ -1106,7 +1143,6 @@ def propose_final_budget(session: Session, actor: Actor, person_id: int, data: F
         effective_to=data.effective_to,
         management_options=",".join(o.value for o in ManagementOption if o in data.management_options),
         variance_explanation=data.variance_explanation,
-        dp_amount_per_period=data.dp_amount_per_period if has_dp else None,
         dp_frequency=data.dp_frequency.value if has_dp and data.dp_frequency else None,
         dp_first_payment_on=data.dp_first_payment_on if has_dp else None,
         dp_recipient=data.dp_recipient.value if has_dp and data.dp_recipient else None,
@@ -1116,6 +1152,8 @@ def propose_final_budget(session: Session, actor: Actor, person_id: int, data: F
         proposed_at=utcnow(),
         reason=data.reason,
     )
+    if has_dp:
+        _price_direct_payment(session, final)
     in_force = _authorised_final(session, person_id)
     earlier = list(session.scalars(select(FinalBudget.id).where(FinalBudget.person_id == person_id)))
     session.add(final)
@@ -1305,12 +1343,12 @@ def make_schedule(session: Session, final: FinalBudget, *, decided_on: dt.date) 
     A reduction takes effect no earlier than the previous budget's notice period after the decision; until then
     the previous schedule's payments stand.
     """
-    if final.dp_amount_per_period is None or final.dp_frequency is None or final.dp_first_payment_on is None:
+    annual = _dp_annual(final)
+    if annual is None or final.dp_frequency is None or final.dp_first_payment_on is None:
         return None
     frequency = PaymentFrequency(final.dp_frequency)
-    start = final.dp_first_payment_on
-    _year_start, year_end = rules.budget_year(final.effective_from)
-    end = min(final.effective_to or year_end, year_end)
+    start, end = _schedule_bounds(final)
+    covers_from = final.effective_from  # the budget's first day: a first payment a few days later pays it too
     previous = session.scalar(
         select(PaymentSchedule)
         .where(PaymentSchedule.person_id == final.person_id, PaymentSchedule.ends_on >= start)
@@ -1320,10 +1358,14 @@ def make_schedule(session: Session, final: FinalBudget, *, decided_on: dt.date) 
     note = None
     if previous is not None:
         previous_final = session.get(FinalBudget, previous.final_budget_id)
-        old_annual = rules.annualise(previous.amount_per_period, Frequency(previous.frequency))
-        new_annual = rules.annualise(final.dp_amount_per_period, frequency.as_frequency)
+        old_annual = (
+            _dp_annual(previous_final)
+            if previous_final is not None
+            else rules.annualise(previous.amount_per_period, Frequency(previous.frequency))
+        ) or ZERO
+        covers_from = start  # the previous schedule paid the days before
         notice = (previous_final.dp_notice_days if previous_final else None) or 0
-        if new_annual < old_annual:
+        if annual < old_annual:
             earliest = rules.reduction_start(start, decided_on, notice)
             if earliest > start:
                 note = (
@@ -1331,14 +1373,14 @@ def make_schedule(session: Session, final: FinalBudget, *, decided_on: dt.date) 
                     f"{format_gbp(final.dp_amount_per_period)} per payment. With {notice} days' notice it starts "
                     f"on {earliest:%d/%m/%Y}; payments before then stay at the previous amount."
                 )
-                start = earliest
+                start = covers_from = earliest
             else:
                 note = f"A reduction, with the {notice} days' notice period already given."
         else:
             note = f"Replaces the previous schedule from {start:%d/%m/%Y}."
     if start > end:
         return None
-    schedule = rules.build_schedule(final.dp_amount_per_period, frequency, start, end)
+    schedule = rules.build_schedule(annual, frequency, start, end, covers_from=covers_from)
     row = PaymentSchedule(
         person_id=final.person_id,
         final_budget_id=final.id,
@@ -1346,7 +1388,7 @@ def make_schedule(session: Session, final: FinalBudget, *, decided_on: dt.date) 
         starts_on=schedule.start,
         ends_on=schedule.end,
         frequency=frequency.value,
-        amount_per_period=final.dp_amount_per_period,
+        amount_per_period=schedule.periods[0].amount,
         total=schedule.total,
         note=note,
         created_at=utcnow(),

@@ -70,14 +70,13 @@ def make_lee(db):
     return actor(db, make_user(db, "lee", Role.CHC_SERVICE_MANAGER))
 
 
-def final_budget(amount, monthly, effective_from, first_payment, notice=28):
+def final_budget(amount, effective_from, first_payment, notice=28):
     return FinalBudgetCreate(
         annual_amount=gbp(amount),
         effective_from=effective_from,
         effective_to=dt.date(2027, 3, 31),
         management_options=[ManagementOption.DIRECT_PAYMENT],
         variance_explanation="Agreed with the person",
-        dp_amount_per_period=gbp(monthly),
         dp_frequency=PaymentFrequency.MONTHLY,
         dp_first_payment_on=first_payment,
         dp_recipient=Recipient.PERSON,
@@ -162,12 +161,14 @@ def test_a_mid_year_reduction_starts_after_the_notice_period(db, people):
     services.add_line(db, casey, person_id, line("Insurance", "insurance", "150.00", "1", "annual"))
     with freeze_time("2026-03-20"):
         first = services.propose_final_budget(
-            db, casey, person_id, final_budget("16100.00", "1335.00", dt.date(2026, 4, 1), dt.date(2026, 4, 1))
+            db, casey, person_id, final_budget("16100.00", dt.date(2026, 4, 1), dt.date(2026, 4, 1))
         )
         authorise_final(db, casey, (sam, lee), person_id, first.id)
     schedules = services.payment_schedules(db, casey, person_id)
-    assert schedules[0].total == gbp("16020.00")
-    assert len(schedules[0].payments) == 12
+    # The direct payment is the sheet's direct-payment lines (£14,078.57 + £1,759.82 + £150.00), never typed:
+    # twelve payments add up to it exactly, the odd pennies to the earliest.
+    assert schedules[0].total == gbp("15988.39")
+    assert [p.amount for p in schedules[0].payments] == [gbp("1332.37")] * 7 + [gbp("1332.36")] * 5
 
     # In September the hours drop: the new amount may only apply 28 days after the decision.
     services.change_line(
@@ -179,7 +180,7 @@ def test_a_mid_year_reduction_starts_after_the_notice_period(db, people):
     )
     with freeze_time("2026-09-20"):
         reduced = services.propose_final_budget(
-            db, casey, person_id, final_budget("16000.00", "1100.00", dt.date(2026, 10, 1), dt.date(2026, 10, 1))
+            db, casey, person_id, final_budget("16000.00", dt.date(2026, 10, 1), dt.date(2026, 10, 1))
         )
         authorise_final(db, casey, (sam, lee), person_id, reduced.id)
     schedules = services.payment_schedules(db, casey, person_id)
@@ -189,6 +190,10 @@ def test_a_mid_year_reduction_starts_after_the_notice_period(db, people):
     assert sum(p.amount.amount for p in newest.payments) == newest.total.amount
     due = services.payments_due(schedules)
     old_amounts = [p.amount for p in due if p.due_on < dt.date(2026, 10, 18)]
-    assert old_amounts == [gbp("1335.00")] * 7  # April to October at the old amount, including 1 October
-    assert [p.amount for p in due if p.due_on >= dt.date(2026, 10, 18)] == [gbp("1100.00")] * 5 + [gbp("496.77")]
-    assert due[-1].due_on == dt.date(2027, 3, 18)  # 14 of the 31 days to 18 April are in this budget year
+    assert old_amounts == [gbp("1332.37")] * 7  # April to October at the old amount, including 1 October
+    # From 18 October the new direct payment (£13,172.68 a year) for the 165 days left: £5,954.77 in five payments.
+    # The 14 days from 18 March are less than half a month, so they join February's payment: no extra instalment.
+    new = [p.amount for p in due if p.due_on >= dt.date(2026, 10, 18)]
+    assert new == [gbp("1190.96")] * 2 + [gbp("1190.95")] * 3
+    assert newest.total == gbp("5954.77")
+    assert due[-1].due_on == dt.date(2027, 2, 18)

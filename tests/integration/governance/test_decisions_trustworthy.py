@@ -86,7 +86,7 @@ def test_a_new_final_budget_withdraws_the_request_of_the_one_it_replaces(db, tea
     assert services.request_for(db, "final_budget", second.id).status == "open"
 
 
-def test_a_final_budget_whose_direct_payment_cannot_cover_its_lines_is_refused_when_proposed(db, team):
+def test_a_final_budget_smaller_than_its_sheet_is_refused_when_proposed(db, team):
     final, _ = _final(db, team)
     from phb.budgets.schemas import FinalBudgetCreate  # noqa: PLC0415
     from phb.money import gbp  # noqa: PLC0415
@@ -98,19 +98,18 @@ def test_a_final_budget_whose_direct_payment_cannot_cover_its_lines_is_refused_w
             team["casey"],
             team.person.id,
             FinalBudgetCreate(
-                annual_amount=final.annual_amount,
+                annual_amount=final.annual_amount - gbp("100.00"),
                 effective_from=final.effective_from,
                 effective_to=final.effective_to,
                 management_options=final.management_options,
                 variance_explanation="Cheaper",
-                dp_amount_per_period=gbp("10.00"),
                 dp_frequency=final.dp_frequency,
                 dp_first_payment_on=final.dp_first_payment_on,
                 dp_recipient=final.dp_recipient,
                 dp_notice_days=28,
             ),
         )
-    assert "does not cover" in refused.value.errors["dp_amount_per_period"]
+    assert "more than the final budget" in refused.value.errors["annual_amount"]
     assert db.scalars(select(DecisionRequest.id)).all() == before
 
 

@@ -95,8 +95,8 @@ def test_sheet_totals_are_the_sum_of_the_lines(sheet, final, indicative):
 
 
 @given(pence, payment_frequencies, days, st.integers(min_value=0, max_value=400))
-def test_schedule_periods_add_up_exactly_to_the_total(amount, frequency, start, length):
-    year_end = rules.budget_year(start)[1]
+def test_schedule_periods_add_up_exactly_to_what_is_due(amount, frequency, start, length):
+    year_start, year_end = rules.budget_year(start)
     end = min(start + dt.timedelta(days=length), year_end)
     schedule = rules.build_schedule(from_pence(amount), frequency, start, end)
     assert total(p.amount for p in schedule.periods) == schedule.total
@@ -104,12 +104,23 @@ def test_schedule_periods_add_up_exactly_to_the_total(amount, frequency, start, 
     assert schedule.periods[-1].period_end == end
     for before, after in zip(schedule.periods, schedule.periods[1:], strict=False):
         assert after.period_start == before.period_end + dt.timedelta(days=1)  # every day covered once
-    exact = Fraction(amount) * sum(p.share for p in schedule.periods)
+    days_in_year = (year_end - year_start).days + 1
+    covered = (end - start).days + 1
+    exact = Fraction(amount) * (1 if covered == days_in_year else Fraction(covered, days_in_year))
     assert abs(Fraction(to_pence(schedule.total)) - exact) <= Fraction(1, 2)
-    for period in schedule.periods:
-        assert abs(Fraction(to_pence(period.amount)) - Fraction(amount) * period.share) < 2  # within a penny or so
-        if period.share == 1:
-            assert abs(to_pence(period.amount) - amount) <= 1
+    whole = [p.amount for p in schedule.periods if p.share == 1]
+    if whole:
+        assert max(whole) - min(whole) <= from_pence(1)  # whole periods are equal to the penny
+
+
+@given(pence, payment_frequencies, st.integers(min_value=2026, max_value=2040))
+def test_a_whole_budget_year_pays_exactly_the_annual_amount_in_its_usual_number_of_payments(amount, frequency, year):
+    start, end = dt.date(year, 4, 1), dt.date(year + 1, 3, 31)
+    schedule = rules.build_schedule(from_pence(amount), frequency, start, end)
+    assert schedule.total == from_pence(amount)  # exactly the authorised direct payment
+    usual = {PaymentFrequency.WEEKLY: 52, PaymentFrequency.FOUR_WEEKLY: 13, PaymentFrequency.MONTHLY: 12}
+    assert len(schedule.periods) == usual[frequency]  # never an extra instalment for the odd day or two
+    assert schedule.periods[0].amount >= schedule.periods[-1].amount  # odd pennies go to the earliest
 
 
 @given(pence, payment_frequencies, days, st.integers(min_value=0, max_value=400))
@@ -119,27 +130,47 @@ def test_schedules_are_deterministic(amount, frequency, start, length):
     assert first == rules.build_schedule(from_pence(amount), frequency, start, end)
 
 
-def test_a_whole_year_of_monthly_payments_is_twelve_equal_payments():
-    schedule = rules.build_schedule(gbp("1512.20"), PaymentFrequency.MONTHLY, dt.date(2026, 4, 1), dt.date(2027, 3, 31))
-    assert [p.amount for p in schedule.periods] == [gbp("1512.20")] * 12
-    assert schedule.total == gbp("18146.40") == schedule.annual
-
-
-def test_weekly_payments_cover_every_day_of_the_year():
-    schedule = rules.build_schedule(gbp("700.00"), PaymentFrequency.WEEKLY, dt.date(2026, 4, 1), dt.date(2027, 3, 31))
-    assert len(schedule.periods) == 53
-    assert schedule.periods[-1].amount == gbp("100.00")  # one day of the last week
-    assert schedule.total == gbp("36500.00") == schedule.annual  # 365/7 weeks
-
-
-def test_part_year_is_pro_rata_and_odd_pennies_go_deterministically():
+def test_four_weekly_payments_of_a_year_are_thirteen_and_add_up_to_the_penny():
+    """Issue 20: a year of four-weekly payments paid 14 instalments (£10,055.07) against £10,000.12."""
     schedule = rules.build_schedule(
-        gbp("1000.00"), PaymentFrequency.MONTHLY, dt.date(2026, 10, 15), dt.date(2027, 3, 31)
+        gbp("10000.12"), PaymentFrequency.FOUR_WEEKLY, dt.date(2026, 4, 1), dt.date(2027, 3, 31)
     )
-    assert [str(p.amount.amount) for p in schedule.periods] == ["1000.00"] * 5 + ["548.39"]  # 17 of 31 days
-    odd = rules.build_schedule(gbp("100.00"), PaymentFrequency.MONTHLY, dt.date(2026, 4, 1), dt.date(2026, 6, 10))
-    assert [str(p.amount.amount) for p in odd.periods] == ["100.00", "100.00", "33.33"]
-    assert odd.total == gbp("233.33")
+    assert [p.amount for p in schedule.periods] == [gbp("769.24")] * 13
+    assert schedule.total == gbp("10000.12")
+    odd = rules.build_schedule(gbp("10000.01"), PaymentFrequency.FOUR_WEEKLY, dt.date(2026, 4, 1), dt.date(2027, 3, 31))
+    assert [p.amount for p in odd.periods] == [gbp("769.24")] * 2 + [gbp("769.23")] * 11  # £10,000.01 can be paid
+    assert odd.periods[-1].period_end == dt.date(2027, 3, 31)  # the 365th day joins the last payment
+
+
+def test_a_whole_year_of_monthly_payments_is_twelve_payments_of_the_annual_amount():
+    schedule = rules.build_schedule(
+        gbp("18146.34"), PaymentFrequency.MONTHLY, dt.date(2026, 4, 1), dt.date(2027, 3, 31)
+    )
+    assert [p.amount for p in schedule.periods] == [gbp("1512.20")] * 6 + [gbp("1512.19")] * 6
+    assert schedule.total == gbp("18146.34") == schedule.annual
+
+
+def test_weekly_payments_are_fifty_two_and_cover_every_day_of_the_year():
+    schedule = rules.build_schedule(gbp("36500.00"), PaymentFrequency.WEEKLY, dt.date(2026, 4, 1), dt.date(2027, 3, 31))
+    assert len(schedule.periods) == 52
+    assert schedule.periods[-1].period_end == dt.date(2027, 3, 31)
+    assert schedule.total == gbp("36500.00")
+
+
+def test_part_year_is_pro_rata_by_days_and_odd_pennies_go_deterministically():
+    schedule = rules.build_schedule(
+        gbp("12000.00"), PaymentFrequency.MONTHLY, dt.date(2026, 10, 15), dt.date(2027, 3, 31)
+    )
+    assert schedule.total == gbp("5523.29")  # £12,000.00 x 168/365
+    assert [str(p.amount.amount) for p in schedule.periods] == ["995.48"] * 4 + ["995.47", "545.90"]  # 17/31 last
+    covered = rules.build_schedule(
+        gbp("12000.00"),
+        PaymentFrequency.MONTHLY,
+        dt.date(2026, 4, 15),
+        dt.date(2027, 3, 31),
+        covers_from=dt.date(2026, 4, 1),
+    )
+    assert covered.total == gbp("12000.00")  # the budget starts 1 April; the first payment on the 15th pays it
 
 
 def test_a_reduction_waits_for_the_notice_period():

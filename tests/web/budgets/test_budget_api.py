@@ -95,7 +95,6 @@ def test_worked_example_through_the_api(client, db):  # noqa: PLR0915 - one jour
             "effective_from": "2026-04-01",
             "effective_to": "2027-03-31",
             "management_options": ["direct_payment", "third_party"],
-            "dp_amount_per_period": MONTHLY_PAYMENT,
             "dp_frequency": "monthly",
             "dp_first_payment_on": "2026-04-01",
             "dp_recipient": "nominee",
@@ -103,7 +102,8 @@ def test_worked_example_through_the_api(client, db):  # noqa: PLR0915 - one jour
         },
     )
     assert final.status_code == 201
-    assert final.json()["dp_annual"] == "18146.40"
+    assert final.json()["dp_annual"] == "18146.34"  # the direct-payment lines, exactly
+    assert final.json()["dp_amount_per_period"] == MONTHLY_PAYMENT  # the first payment, worked out
 
     as_user(client, "sam")
     blocked = client.post(f"{api}/final/{final.json()['id']}/decision", json={"outcome": "authorised", "reasons": "OK"})
@@ -122,8 +122,8 @@ def test_worked_example_through_the_api(client, db):  # noqa: PLR0915 - one jour
     decided = client.post(f"{api}/final/{final.json()['id']}/decision", json={"outcome": "authorised", "reasons": "OK"})
     assert (decided.status_code, decided.json()["status"]) == (201, "authorised")
     schedule = client.get(f"{api}/schedule").json()[0]
-    assert schedule["total"] == "18146.40"
-    assert [p["amount"] for p in schedule["payments"]] == [MONTHLY_PAYMENT] * 12
+    assert schedule["total"] == "18146.34"
+    assert [p["amount"] for p in schedule["payments"]] == [MONTHLY_PAYMENT] * 6 + ["1512.19"] * 6
     assert client.get(f"{api}/sheet").json()["final_budget_annual"] == SHEET_TOTAL
     assert client.get(f"{api}").json()["stage"] == "Final budget authorised"
     comparison = client.get(f"{api}/sheet/compare?before=1&after=4").json()

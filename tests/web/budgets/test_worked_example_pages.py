@@ -120,7 +120,6 @@ def test_worked_example_from_rate_card_to_payment_schedule(client, db):  # noqa:
         "final_effective_from": "2026-04-01",
         "final_effective_to": "2027-03-31",
         "final_management_options": ["direct_payment", "third_party"],
-        "final_dp_amount_per_period": "1500.00",
         "final_dp_frequency": "monthly",
         "final_dp_first_payment_on": "2026-04-01",
         "final_dp_recipient": "person",
@@ -141,7 +140,7 @@ def test_worked_example_from_rate_card_to_payment_schedule(client, db):  # noqa:
         {"var_explanation": "Employer's liability insurance is not on the rate card", "var_sheet_version": "3"},
     )
     assert "£40,046.34" in text_of(page.text)
-    final.update({"final_annual_amount": "40046.34", "final_dp_amount_per_period": MONTHLY_PAYMENT})
+    final.update({"final_annual_amount": "40046.34"})
     assert post_form(client, f"{budget}/final", final).status_code == 200
 
     # The decider cannot authorise it while the sign-off checklist has gaps, and is told which.
@@ -185,8 +184,9 @@ def test_worked_example_from_rate_card_to_payment_schedule(client, db):  # noqa:
     assert page.status_code == 200
     words = text_of(page.text)
     assert "Final budget authorised" in words
-    assert "£1,512.20 monthly, £18,146.40 in all" in words
-    assert words.count("£1,512.20") >= 12
+    assert "12 payments (monthly), £18,146.34 in all" in words  # exactly the direct-payment lines
+    assert words.count("£1,512.19") == 6  # the last six payments; the first six are £1,512.20
+    assert MONTHLY_PAYMENT == "1512.20"
 
     # The person's printable budget sheet, the chart with its table, and the downloads.
     sheet = client.get(f"{budget}/sheet")

@@ -43,7 +43,6 @@ def test_a_final_budget_goes_from_proposal_to_two_person_authorisation_through_t
             "final_effective_from": "2026-04-01",
             "final_effective_to": "2027-03-31",
             "final_management_options": "direct_payment",
-            "final_dp_amount_per_period": str(first.dp_amount_per_period.amount),
             "final_dp_frequency": "monthly",
             "final_dp_first_payment_on": "2026-04-01",
             "final_dp_recipient": "person",
