@@ -19,11 +19,13 @@ from pydantic import (
     PlainSerializer,
     PlainValidator,
     WithJsonSchema,
+    computed_field,
     field_validator,
     model_validator,
 )
 
 from phb import clock
+from phb.budgets.exclusions import line_exclusion
 from phb.budgets.rules import (
     BudgetRuleError,
     Category,
@@ -371,6 +373,13 @@ class SheetLineRead(_Out):
     def category_label(self) -> str:
         """As people say it."""
         return self.category.label
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def exclusion(self) -> str | None:
+        """Why the budget cannot pay for this line as planned (Annex D 8.4), in words; None when it can."""
+        found = line_exclusion(self.description, self.management_option)
+        return None if found is None else found.reason
 
 
 class TotalRead(_Out):

@@ -26,6 +26,7 @@ from phb.access.services import relationship, require, require_person
 from phb.accounts.models import User
 from phb.audit.services import because
 from phb.budgets import rules
+from phb.budgets.exclusions import line_exclusion
 from phb.budgets.models import (
     Assessment,
     AssessmentItem,
@@ -1221,6 +1222,10 @@ def _sheet_problems(
     ]
     for problem in rules.full_cost_problems(sheet_lines, _options(final)):
         add("budget_sheet", problem)
+    for line in lines:
+        excluded = line_exclusion(line.description, line.management_option)
+        if excluded is not None:
+            add("budget_sheet", f"{excluded.reason}: take it off the sheet or change it before the budget is agreed.")
     dp_annual = _dp_annual(final)
     if dp_annual is None:
         return

@@ -26,6 +26,7 @@ from phb import clock
 from phb.access.rules import Actor, Permission
 from phb.access.services import require_person
 from phb.budgets import services as budget_services
+from phb.budgets.exclusions import CANNOT_BUY
 from phb.budgets.rules import budget_year
 from phb.errors import NotFoundError, ValidationFailedError
 from phb.money import ZERO
@@ -235,7 +236,7 @@ class MyPagesController(Controller):
         )
         budget = sheet.final_budget_annual or (sheet.annual_total if sheet.lines else None)
         money = _money_picture(db_session, actor, person_id, budget)
-        context = _common(request, actor, person, sheet=sheet, money=money, draft=draft)
+        context = _common(request, actor, person, sheet=sheet, money=money, draft=draft, cannot_buy=CANNOT_BUY)
         return render(request, "my/budget.html", context)
 
     # -- my spending ---------------------------------------------------------------------------------------------
