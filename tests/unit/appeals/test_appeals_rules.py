@@ -186,7 +186,7 @@ def test_the_notice_for_a_reduction_says_when_it_takes_effect_and_the_statutory_
     )
     sections = dict(notice_sections(facts, TimeLimits()))
     assert sections["What we decided"] == "On Wednesday 24 March 2027 we agreed to this request: Fewer waking nights."
-    assert sections["Who decided"] == "Sam Okoro, CHC service manager, at level 2 of our decision-making framework."
+    assert sections["Who decided"] == "Sam Okoro, a CHC service manager, made this decision."
     assert "28 days' notice" in sections["When the change takes effect"]
     assert "Wednesday 21 April 2027" in sections["When the change takes effect"]
     assert "regulation 13" in sections["Your right to ask us to reconsider"]
