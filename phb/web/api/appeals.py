@@ -75,7 +75,10 @@ class AppealsApi(Controller):
 
     @post("/appeals/{appeal_id:int}/reviewer", sync_to_thread=True)
     def assign(self, actor: Actor, db_session: Session, appeal_id: int, data: ReviewerAssign) -> AppealRead:
-        """Assign an independent reviewer; 422 names the problem (e.g. they took the original decision)."""
+        """Assign an independent reviewer; 422 names the problem (e.g. the reviewer took the original decision).
+
+        403 when the caller took (or second-approved) the original decision: they may not choose their reviewer.
+        """
         services.assign_reviewer(db_session, actor, appeal_id, data)
         return services.appeal_detail(db_session, actor, appeal_id)
 
