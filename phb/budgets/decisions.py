@@ -20,6 +20,7 @@ from phb import clock
 from phb.access.rules import Actor
 from phb.budgets import services
 from phb.budgets.models import BudgetDecision, FinalBudget, IndicativeBudget
+from phb.budgets.notice_terms import final_budget_terms
 from phb.budgets.schemas import DecisionCreate, FinalBudgetRead, IndicativeBudgetRead
 from phb.budgets.standing import latest_decision
 from phb.errors import ConflictError, NotFoundError
@@ -177,6 +178,7 @@ SUBJECTS = {
         facts=_final_facts,
         blockers=_final_blockers,
         decided=_final_decided,
+        notice_terms=final_budget_terms,
     ),
     services.SHEET_CHANGE: DecisionSubject(
         label="change to the authorised budget sheet",

@@ -463,7 +463,9 @@ def calculate_indicative_budget(
             subject_type=INDICATIVE,
             subject_id=budget.id,
             amount=budget.annual_amount,
-            summary=f"Authorise indicative budget {number} of {format_gbp(budget.annual_amount)} a year",
+            # The person reads this in their decision notice: no record or version numbers.
+            summary=f"An indicative budget of {format_gbp(budget.annual_amount)} a year, to plan your care and "
+            "support with",
         )
     return _indicative_read(session, budget)
 
@@ -1179,8 +1181,9 @@ def propose_final_budget(session: Session, actor: Actor, person_id: int, data: F
             subject_id=final.id,
             amount=final.annual_amount,
             details=direct_payment_change(in_force, final),
-            summary=f"Authorise final budget {number} of {format_gbp(final.annual_amount)} a year "
-            f"from {final.effective_from:%d %B %Y} (budget sheet version {final.sheet_version})",
+            # The person reads this in their decision notice: no record or version numbers.
+            summary=f"Your personal health budget of {format_gbp(final.annual_amount)} a year from "
+            f"{final.effective_from.day} {final.effective_from:%B %Y}",
         )
     return _final_read(session, final)
 

@@ -687,6 +687,26 @@ def missing_items(recorded: Mapping[str, ItemStatus]) -> list[ChecklistItem]:
 # --- the record for the person, and consistency with earlier decisions ---------------------------------------
 
 
+# A request raised again after an upheld appeal is summarised "Looked at again after appeal 12: …" for the team
+# (``phb.governance.appeals.services._reopen``); the person is not told the appeal's record number.
+_REOPENED = re.compile(r"^Looked at again after appeal \d+: ")
+
+
+def summary_for_person(summary: str) -> str:
+    """A request's summary as the person reads it (no record numbers the team uses to find things)."""
+    return _REOPENED.sub("Looked at again after your appeal: ", summary.strip())
+
+
+def _article(noun: str) -> str:
+    return "an" if noun[:1].lower() in "aeiou" else "a"
+
+
+def role_words(role_label: str) -> str:
+    """A role as a person reads it in a sentence: 'a CHC service manager', 'a nurse assessor'."""
+    role = role_label.lower().replace("chc", "CHC")
+    return f"{_article(role)} {role}"
+
+
 def plain_english(
     *,
     decision_label: str,
@@ -700,15 +720,24 @@ def plain_english(
     conditions: str | None = None,
     alternatives: str | None = None,
 ) -> str:
-    """The decision written for the person: who decided, what, why, and what they can do next."""
+    """The decision written for the person: who decided, what, why, and what they can do next.
+
+    ``where`` ('level 2' or 'a risk enablement panel') only tells a panel's decision apart: the framework's level
+    numbers and the router's reasons mean nothing to the person, so they are never written here.
+    """
     verb = {
         Outcome.APPROVED: "agreed",
         Outcome.APPROVED_WITH_CONDITIONS: "agreed, with conditions,",
         Outcome.REFUSED: "did not agree",
     }[outcome]
     date = f"{on.day} {on:%B %Y}"
+    who = (
+        f"a risk enablement panel chaired by {decided_by}"
+        if "panel" in where
+        else f"{decided_by}, {role_words(role_label)},"
+    )
     parts = [
-        f"On {date}, {decided_by} ({role_label}, {where}) {verb} to this request: {summary}.",
+        f"On {date}, {who} {verb} to this request: {summary_for_person(summary)}.",
         f"Decision: {decision_label.lower()}.",
         f"Why: {reasons.strip()}",
     ]

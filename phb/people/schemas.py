@@ -93,6 +93,12 @@ class PersonUpdate(PersonDetails):
     version: int
 
 
+class CareCoordinatorAssign(BaseModel):
+    """Who coordinates the person's care (a case manager, nurse assessor or care coordinator)."""
+
+    care_coordinator_id: Annotated[int, Field(ge=1, le=2**31 - 1)]
+
+
 class SupporterCreate(_Contact):
     """A representative or nominee."""
 

@@ -20,6 +20,7 @@ from typing import Any, Final
 import holidays
 
 from phb.clock import add_months
+from phb.governance.rules import role_words
 
 # --- working days ---------------------------------------------------------------------------------------------
 
@@ -435,6 +436,28 @@ class NoticeFacts:
     appeal_by: dt.date
     reduction_takes_effect_on: dt.date | None = None
     notice_days: int | None = None
+    # What the decision means for the record, in plain sentences from its owning package (a final budget's
+    # payments: how much, how often, from when, the notice period); see ``DecisionSubject.notice_terms``.
+    terms: tuple[str, ...] = ()
+    # The format the person needs information in when it is not standard or large print ("easy read", "braille"):
+    # the notice says a version in that format will be sent, and the notice records that it is owed.
+    format_owed: str | None = None
+    second_reasons: str | None = None  # the second of two approvers' own reasons
+
+
+# The heading of the section saying which accessible version is owed: ``FORMAT_OWED_HEADINGS[format]``.
+FORMAT_OWED_HEADINGS: Final = {
+    "easy read": "Easy read",
+    "braille": "Braille",
+    "audio": "Audio",
+    "British Sign Language": "British Sign Language",
+}
+
+
+def owed_formats(sections: Iterable[Sequence[str]]) -> list[str]:
+    """The accessible formats a stored notice says a version of it will be sent in ('easy read'...)."""
+    by_heading = {heading: name for name, heading in FORMAT_OWED_HEADINGS.items()}
+    return [by_heading[section[0]] for section in sections if section and section[0] in by_heading]
 
 
 _VERB: Final = {
@@ -448,17 +471,70 @@ def _day(value: dt.date) -> str:
     return f"{value.strftime('%A')} {value.day} {calendar.month_name[value.month]} {value.year}"
 
 
+TERMS_HEADING: Final = "Your budget and payments"
+PANEL_WORDS: Final = "a risk enablement panel (senior staff who meet to look at difficult or unusual requests together)"
+
+
+def _a(noun: str) -> str:
+    """'a' or 'an' before ``noun`` (by its first letter: good enough for role names and formats)."""
+    return "an" if noun[:1].lower() in "aeiou" else "a"
+
+
+# What governance writes as the information considered when the decider gave none: the request and the router's
+# reasons (``phb.governance.services._considered``). The router's reasons are for the team, not the person.
+_ROUTED_DEFAULT: Final = "The request as raised, and how it was routed:"
+CONSIDERED_DEFAULT: Final = "What was asked for, and the information that came with the request."
+
+
+def considered_for_person(considered: str, routing_reason: str) -> str:
+    """The information considered, as the person reads it: without the router's reasons for the level."""
+    text = considered.strip()
+    if text.startswith(_ROUTED_DEFAULT):
+        return CONSIDERED_DEFAULT
+    if routing_reason.strip() and routing_reason.strip() in text:
+        text = text.replace(routing_reason.strip(), "").strip(" ;:,.")
+        return f"{text}." if text else CONSIDERED_DEFAULT
+    return text
+
+
+def who_decided(facts: NoticeFacts) -> str:
+    """Who took the decision, in words a person understands: never the framework's level numbers."""
+    if "panel" in facts.where:
+        text = f"This decision was made by {PANEL_WORDS}. {facts.decided_by} chaired the panel."
+    else:
+        text = f"{facts.decided_by}, {role_words(facts.role_label)}, made this decision."
+    if facts.second_approver:
+        text += f" {facts.second_approver} checked it and agreed."
+    return text
+
+
 def notice_title(facts: NoticeFacts) -> str:
     """The notice's heading."""
     word = {"approved": "agreed", "approved_with_conditions": "agreed with conditions", "refused": "not agreed"}
     return f"{facts.decision_label}: {word.get(facts.outcome, facts.outcome)}"
 
 
+def _why(facts: NoticeFacts) -> str:
+    """The reasons; for a two-person decision, each approver's own."""
+    if facts.second_approver and facts.second_reasons and facts.second_reasons.strip() != facts.reasons.strip():
+        return f"{facts.reasons.strip()}\n{facts.second_approver} also said: {facts.second_reasons.strip()}"
+    return facts.reasons.strip()
+
+
 def notice_sections(facts: NoticeFacts, limits: TimeLimits) -> list[tuple[str, str]]:
     """The notice in plain English, as (heading, text) sections in the order the person reads them."""
-    who = facts.decided_by + (f" and {facts.second_approver}" if facts.second_approver else "")
-    role = facts.role_label.lower().replace("chc", "CHC")
-    sections = [
+    sections = []
+    if facts.format_owed is not None:
+        sections.append(
+            (
+                FORMAT_OWED_HEADINGS.get(facts.format_owed, facts.format_owed.capitalize()),
+                (
+                    f"Your record says you need information in {facts.format_owed}. We will send you "
+                    f"{_a(facts.format_owed)} {facts.format_owed} version of this letter."
+                ),
+            )
+        )
+    sections += [
         (
             "What we decided",
             (
@@ -466,8 +542,12 @@ def notice_sections(facts: NoticeFacts, limits: TimeLimits) -> list[tuple[str, s
                 f"{facts.summary.rstrip('.')}."
             ),
         ),
-        ("Who decided", f"{who}, {role}, at {facts.where} of our decision-making framework."),
-        ("Why", facts.reasons.strip()),
+        ("Who decided", who_decided(facts)),
+    ]
+    if facts.terms:
+        sections.append((TERMS_HEADING, "\n".join(facts.terms)))
+    sections += [
+        ("Why", _why(facts)),
         ("What we looked at", facts.considered.strip()),
     ]
     if facts.conditions:

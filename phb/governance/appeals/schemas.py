@@ -8,7 +8,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from phb.governance.appeals.rules import AppealDecision, AppealType, ReferralBody, Stage
+from phb.governance.appeals.rules import AppealDecision, AppealType, ReferralBody, Stage, owed_formats
 
 Text = Annotated[str, Field(max_length=10_000)]
 RecordId = Annotated[int, Field(ge=1, le=2**31 - 1)]  # an integer primary key; larger values cannot exist
@@ -149,6 +149,11 @@ class NoticeRead(_Read):
     def regulation(self) -> str:
         """The route and its source, in words."""
         return self.appeal_type.label
+
+    @property
+    def formats_owed(self) -> list[str]:
+        """Accessible formats (easy read, braille...) the notice says a version of it will be sent in."""
+        return owed_formats(self.sections)
 
 
 class ReferralRead(_Read):

@@ -42,10 +42,12 @@ from phb.governance.appeals.rules import (
     ReviewerMode,
     Stage,
     appeal_type_for,
+    considered_for_person,
     lodge_by,
     next_step,
     notice_sections,
     notice_title,
+    owed_formats,
     parse_config,
     referral_problem,
     report,
@@ -65,10 +67,12 @@ from phb.governance.appeals.schemas import (
     ReviewerAssign,
 )
 from phb.governance.models import DecisionOutcome, DecisionRequest
-from phb.governance.rules import DECISION_LABELS, DecisionType, Framework
+from phb.governance.rules import DECISION_LABELS, DecisionType, Framework, summary_for_person
 from phb.governance.services import framework_in_force, raise_request
+from phb.governance.subjects import subject
 from phb.money import gbp
 from phb.people.models import Person
+from phb.people.rules import AccessibleFormat
 from phb.people.schemas import Page
 
 CONFIG_PATH = Path(__file__).with_name("appeals.toml")
@@ -112,13 +116,23 @@ class NoticeContent(NamedTuple):
 
 
 def notice_content(
-    outcome: DecisionOutcome, summary: str, kind: AppealType, start: dt.date, *, notice_days: int | None = None
+    outcome: DecisionOutcome,
+    summary: str,
+    kind: AppealType,
+    start: dt.date,
+    *,
+    notice_days: int | None = None,
+    terms: Sequence[str] = (),
+    format_owed: str | None = None,
+    routing_reason: str = "",
 ) -> NoticeContent:
     """A notice's time limits, counted from ``start`` (delivery or issue), and its text, in plain English.
 
     ``notice_days``: the notice period for a reduction that the plan states (the direct payment in force);
-    without one, the configured period. ``outcome`` need not be saved: the benchmark generator passes unsaved
-    outcomes.
+    without one, the configured period. ``terms``: what the decision means for its record, from the record's
+    package (a final budget's payments). ``format_owed``: the accessible format (easy read, braille...) a version
+    of the letter is owed in. ``routing_reason`` is kept out of the letter: the framework's levels and the router's
+    reasons are for the team. ``outcome`` need not be saved: the benchmark generator passes unsaved outcomes.
     """
     config = load_config()
     appeal_by = lodge_by(config, kind, start)
@@ -126,31 +140,68 @@ def notice_content(
     reduction_on = start + dt.timedelta(days=days) if kind is AppealType.REG_13 else None
     facts = NoticeFacts(
         decision_label=DECISION_LABELS[DecisionType(outcome.decision_type)],
-        summary=summary,
+        summary=summary_for_person(summary),
         outcome=outcome.outcome,
         decided_by=outcome.decided_by_name,
         second_approver=outcome.second_approver_name,
+        second_reasons=outcome.second_approver_reasons,
         role_label=ROLE_LABELS[Role(outcome.role)],
         where="a risk enablement panel" if outcome.by_panel else f"level {outcome.level}",
         decided_on=uk_date(outcome.decided_at),
         reasons=outcome.reasons,
-        considered=outcome.considered,
+        considered=considered_for_person(outcome.considered, routing_reason),
         alternatives=outcome.alternatives,
         conditions=outcome.conditions,
         appeal_type=kind,
         appeal_by=appeal_by,
         reduction_takes_effect_on=reduction_on,
         notice_days=days,
+        terms=tuple(terms),
+        format_owed=format_owed,
     )
     sections = [[heading, text] for heading, text in notice_sections(facts, config.limits)]
     return NoticeContent(appeal_by, reduction_on, notice_title(facts), sections)
 
 
-def _write(notice: DecisionNotice, outcome: DecisionOutcome, request: DecisionRequest, start: dt.date) -> None:
+# Formats the notice page and PDF cannot make themselves: a version is sent, and the notice records it is owed.
+# (Large print is made here: the page and the PDF print at 18pt for a person who needs it.)
+FORMATS_SENT_SEPARATELY: Final = {
+    AccessibleFormat.EASY_READ.value: "easy read",
+    AccessibleFormat.BRAILLE.value: "braille",
+    AccessibleFormat.AUDIO.value: "audio",
+    AccessibleFormat.BSL.value: "British Sign Language",
+}
+
+
+def format_owed(person: Person | None) -> str | None:
+    """The format a separate version of the person's letters is owed in (None: the notice itself will do)."""
+    return None if person is None else FORMATS_SENT_SEPARATELY.get(person.accessible_format)
+
+
+def _terms(session: Session, outcome: DecisionOutcome) -> list[str]:
+    """What the decision means for its record, in the record's own package's words (none for most decisions)."""
+    handler = subject(outcome.subject_type)
+    if handler is None or handler.notice_terms is None or outcome.subject_id is None:
+        return []
+    return handler.notice_terms(session, outcome)
+
+
+def _write(
+    session: Session, notice: DecisionNotice, outcome: DecisionOutcome, request: DecisionRequest, start: dt.date
+) -> None:
     """(Re)write the notice's dates and text, counting its time limits from ``start`` (delivery or issue)."""
     planned = (request.details or {}).get("notice_days")
     days = planned if isinstance(planned, int) and not isinstance(planned, bool) else None
-    content = notice_content(outcome, request.summary, AppealType(notice.appeal_type), start, notice_days=days)
+    content = notice_content(
+        outcome,
+        request.summary,
+        AppealType(notice.appeal_type),
+        start,
+        notice_days=days,
+        terms=_terms(session, outcome),
+        format_owed=format_owed(session.get(Person, outcome.person_id)),
+        routing_reason=request.routing_reason,
+    )
     notice.appeal_by, notice.reduction_takes_effect_on = content.appeal_by, content.reduction_takes_effect_on
     notice.title, notice.sections = content.title, content.sections
 
@@ -182,8 +233,12 @@ def issue_notice(session: Session, outcome_id: int) -> DecisionNotice:
         appeal_type=_route(request, outcome).value,
         issued_at=utcnow(),
     )
-    _write(notice, outcome, request, uk_date(outcome.decided_at))
+    _write(session, notice, outcome, request, uk_date(outcome.decided_at))
+    owed = owed_formats(notice.sections)
     session.add(notice)
+    if owed:  # the audit trail records that a version in the person's format is owed, as the notice says
+        with because(session, f"{', '.join(owed)} version of this notice owed to the person"):
+            session.flush()
     session.flush()
     return notice
 
@@ -238,7 +293,7 @@ def record_delivery(session: Session, actor: Actor, person_id: int, notice_id: i
         notice.delivery_channel = data.channel.value
         notice.delivered_by_name = actor.display_name
         notice.delivery_note = data.note
-        _write(notice, outcome, request, day)
+        _write(session, notice, outcome, request, day)
     return NoticeRead.model_validate(notice)
 
 
@@ -405,12 +460,38 @@ def _reviewer_check(
     return problem, level, chair
 
 
-def reviewer_choices(session: Session, actor: Actor, appeal_id: int) -> list[tuple[int, str]]:
-    """Staff who may review the appeal: (user id, name and role), for the assignment form."""
+ORIGINAL_DECIDER_ASSIGNS: Final = (
+    "You took the original decision, so someone else must choose who reviews the appeal against it."
+)
+
+
+def _assigner_problem(actor: Actor, outcome: DecisionOutcome) -> str | None:
+    """Why the actor may not choose (or change) the reviewer: they took, or second-approved, the decision."""
+    if actor.user_id in {outcome.decided_by_id, outcome.second_approver_id}:
+        return ORIGINAL_DECIDER_ASSIGNS
+    return None
+
+
+def reviewer_assigner_problem(session: Session, actor: Actor, appeal_id: int) -> str | None:
+    """Why the actor may not choose who reviews the appeal, in words (None if they may), for the appeal page."""
     appeal = _appeal(session, appeal_id)
     require_person(session, actor, Permission.PERSON_READ, appeal.person_id)
     outcome = session.get(DecisionOutcome, appeal.outcome_id)
     assert outcome is not None  # noqa: S101 - an appeal's outcome is kept with it
+    return _assigner_problem(actor, outcome)
+
+
+def reviewer_choices(session: Session, actor: Actor, appeal_id: int) -> list[tuple[int, str]]:
+    """Staff who may review the appeal: (user id, name and role), for the assignment form.
+
+    Nobody is offered to whoever took the original decision: they may not choose their own reviewer.
+    """
+    appeal = _appeal(session, appeal_id)
+    require_person(session, actor, Permission.PERSON_READ, appeal.person_id)
+    outcome = session.get(DecisionOutcome, appeal.outcome_id)
+    assert outcome is not None  # noqa: S101 - an appeal's outcome is kept with it
+    if _assigner_problem(actor, outcome) is not None:
+        return []
     choices = []
     for user in session.scalars(select(User).where(User.is_active.is_(True)).order_by(User.display_name)):
         if not any(r not in {Role.PERSON, Role.REPRESENTATIVE, Role.ADMINISTRATOR} for r in user.role_set):
@@ -424,15 +505,21 @@ def reviewer_choices(session: Session, actor: Actor, appeal_id: int) -> list[tup
 
 
 def assign_reviewer(session: Session, actor: Actor, appeal_id: int, data: ReviewerAssign) -> Appeal:
-    """Give the appeal to a reviewer who did not take the original decision, at the configured level or a panel."""
+    """Give the appeal to a reviewer who did not take the original decision, at the configured level or a panel.
+
+    Whoever took (or second-approved) the original decision may neither choose nor change the reviewer.
+    """
     appeal = _appeal(session, appeal_id, lock=True)
     _require_staff(session, actor, appeal.person_id)
+    outcome = session.get(DecisionOutcome, appeal.outcome_id)
+    assert outcome is not None  # noqa: S101
+    refused = _assigner_problem(actor, outcome)
+    if refused is not None:
+        raise ForbiddenError(refused)
     _at(appeal, Stage.ACKNOWLEDGED, Stage.UNDER_REVIEW)
     user = session.get(User, data.reviewer_id)
     if user is None or not user.is_active:
         raise ValidationFailedError({"reviewer_id": "Choose a reviewer from the list"})
-    outcome = session.get(DecisionOutcome, appeal.outcome_id)
-    assert outcome is not None  # noqa: S101
     problem, level, chair = _reviewer_check(session, appeal, outcome, user)
     if problem is not None:
         raise ValidationFailedError({"reviewer_id": problem})

@@ -7,6 +7,7 @@ from litestar.status_codes import HTTP_201_CREATED
 from sqlalchemy.orm import Session
 
 from phb.access.rules import Actor
+from phb.errors import ValidationFailedError
 from phb.governance.appeals import services
 from phb.governance.appeals.rules import Stage
 from phb.governance.appeals.schemas import (
@@ -27,7 +28,7 @@ from phb.web.security import require_staff
 
 
 class AppealsApi(Controller):
-    """Notices, appeals and their steps, the dashboard and the report."""
+    """Appeals' steps, the dashboard, the report and notice delivery (staff)."""
 
     path = "/api/v1"
     tags = ["appeals"]  # noqa: RUF012
@@ -74,7 +75,10 @@ class AppealsApi(Controller):
 
     @post("/appeals/{appeal_id:int}/reviewer", sync_to_thread=True)
     def assign(self, actor: Actor, db_session: Session, appeal_id: int, data: ReviewerAssign) -> AppealRead:
-        """Assign an independent reviewer; 422 names the problem (e.g. they took the original decision)."""
+        """Assign an independent reviewer; 422 names the problem (e.g. the reviewer took the original decision).
+
+        403 when the caller took (or second-approved) the original decision: they may not choose their reviewer.
+        """
         services.assign_reviewer(db_session, actor, appeal_id, data)
         return services.appeal_detail(db_session, actor, appeal_id)
 
@@ -96,7 +100,32 @@ class AppealsApi(Controller):
         services.refer(db_session, actor, appeal_id, data)
         return services.appeal_detail(db_session, actor, appeal_id)
 
-    @get("/people/{person_id:int}/appeals", sync_to_thread=True)
+    @post("/people/{person_id:int}/notices/{notice_id:int}/delivery", sync_to_thread=True)
+    def delivery(self, actor: Actor, db_session: Session, person_id: int, notice_id: int, data: Delivery) -> NoticeRead:
+        """Record how and when the notice reached the person."""
+        return services.record_delivery(db_session, actor, person_id, notice_id, data)
+
+
+# What only the care team records about an appeal; the portal account says who is appealing, how and when.
+STAFF_ONLY_FIELDS = {
+    "on_behalf_of": "Only the care team records who is appealing: your account says it",
+    "received_via": "Only the care team records how an appeal arrived",
+    "lodged_on": "Only the care team records the day an appeal arrived: yours is dated today",
+}
+
+
+class PersonAppealsApi(Controller):
+    """A person's notices and appeals, for the care team and for the person or their representative (as the portal).
+
+    The person (or their representative, through their portal account) lodges an appeal here as they would on
+    ``/my/{id}/decisions/{outcome_id}/appeal``: ``outcome_id``, ``grounds`` and ``new_information``. The same
+    service checks apply: another person's decision is 404 to them, a second appeal is 409.
+    """
+
+    path = "/api/v1/people/{person_id:int}"
+    tags = ["appeals"]  # noqa: RUF012
+
+    @get("/appeals", sync_to_thread=True)
     def person(self, actor: Actor, db_session: Session, person_id: int) -> PersonAppeals:
         """A person's decision notices and appeals."""
         return PersonAppeals(
@@ -104,21 +133,24 @@ class AppealsApi(Controller):
             appeals=services.person_appeals(db_session, actor, person_id),
         )
 
-    @post("/people/{person_id:int}/appeals", status_code=HTTP_201_CREATED, sync_to_thread=True)
+    @post("/appeals", status_code=HTTP_201_CREATED, sync_to_thread=True)
     def lodge(self, actor: Actor, db_session: Session, person_id: int, data: AppealCreate) -> AppealRead:
-        """Record an appeal; 422 when the decision is not about this person, 409 when it is already appealed."""
+        """Lodge an appeal; 422 when the decision is not about this person, 409 when it is already appealed.
+
+        Staff say how it arrived (``received_via``, ``on_behalf_of``, ``lodged_on``); from the person or their
+        representative those fields are refused (422): their account says who, the portal how, today when.
+        """
+        if not actor.is_staff:
+            refused = {k: v for k, v in STAFF_ONLY_FIELDS.items() if k in data.model_fields_set}
+            if refused:
+                raise ValidationFailedError(refused)
         appeal = services.lodge_appeal(db_session, actor, person_id, data)
         return services.appeal_detail(db_session, actor, appeal.id)
 
-    @get("/people/{person_id:int}/notices/{notice_id:int}", sync_to_thread=True)
+    @get("/notices/{notice_id:int}", sync_to_thread=True)
     def notice(self, actor: Actor, db_session: Session, person_id: int, notice_id: int) -> NoticeRead:
         """One decision notice."""
         return services.notice_detail(db_session, actor, person_id, notice_id)[1]
 
-    @post("/people/{person_id:int}/notices/{notice_id:int}/delivery", sync_to_thread=True)
-    def delivery(self, actor: Actor, db_session: Session, person_id: int, notice_id: int, data: Delivery) -> NoticeRead:
-        """Record how and when the notice reached the person."""
-        return services.record_delivery(db_session, actor, person_id, notice_id, data)
 
-
-ROUTES = [AppealsApi]
+ROUTES = [AppealsApi, PersonAppealsApi]

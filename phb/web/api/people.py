@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from phb.access.rules import Actor
 from phb.people import services
 from phb.people.schemas import (
+    CareCoordinatorAssign,
     Page,
     PersonCreate,
     PersonRead,
@@ -70,6 +71,14 @@ class PeopleApi(Controller):
     def update_person(self, actor: Actor, db_session: Session, person_id: int, data: PersonUpdate) -> PersonRead:
         """Change a person's details; 409 if ``version`` is not the current one."""
         services.update_person(db_session, actor, person_id, data)
+        return services.person_detail(db_session, actor, person_id)
+
+    @put("/{person_id:int}/care-coordinator", sync_to_thread=True)
+    def set_care_coordinator(
+        self, actor: Actor, db_session: Session, person_id: int, data: CareCoordinatorAssign
+    ) -> PersonRead:
+        """Name the care coordinator, as the person page does; 422 if they are not care team staff."""
+        services.set_care_coordinator(db_session, actor, person_id, data.care_coordinator_id)
         return services.person_detail(db_session, actor, person_id)
 
     @post("/{person_id:int}/supporters", status_code=HTTP_201_CREATED, sync_to_thread=True)

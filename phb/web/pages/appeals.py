@@ -300,12 +300,14 @@ class StaffAppealsController(Controller):
         appeal = services.appeal_detail(db_session, actor, appeal_id)
         notice = services.appeal_notice(db_session, actor, appeal_id)
         done = {r.body for r in appeal.referrals}
+        choosing = appeal.status in {Stage.ACKNOWLEDGED, Stage.UNDER_REVIEW} and appeal.reviewer_id != actor.user_id
+        # Whoever took the original decision is told why, and offered no choice of reviewer.
+        assign_refused = services.reviewer_assigner_problem(db_session, actor, appeal_id) if choosing else None
         context = {
             "a": appeal,
             "notice": notice,
-            "reviewers": services.reviewer_choices(db_session, actor, appeal_id)
-            if appeal.status in {Stage.ACKNOWLEDGED, Stage.UNDER_REVIEW} and appeal.reviewer_id != actor.user_id
-            else [],
+            "reviewers": services.reviewer_choices(db_session, actor, appeal_id) if choosing else [],
+            "assign_refused": assign_refused,
             "decisions": DECISIONS,
             "referral_bodies": [
                 (b.value, b.label) for b in referral_route(AppealType(appeal.appeal_type)) if b not in done

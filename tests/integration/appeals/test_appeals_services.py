@@ -58,7 +58,7 @@ def test_a_refusal_produces_a_plain_english_notice_with_the_statutory_right(db, 
     assert notice.appeal_type == AppealType.REG_8
     text = dict(notice.sections)
     assert text["What we decided"] == "On Monday 21 December 2026 we did not agree to this request: A gym membership."
-    assert text["Who decided"] == "Sam, CHC service manager, at level 2 of our decision-making framework."
+    assert text["Who decided"] == "Sam, a CHC service manager, made this decision."
     assert text["Why"] == REASONS
     assert text["Other ways to meet your needs"] == ALTERNATIVES
     assert "leave a service out of your care plan (regulation 8)" in text["Your right to ask us to reconsider"]

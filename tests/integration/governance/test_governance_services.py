@@ -52,7 +52,7 @@ def test_a_level_one_request_is_decided_by_a_colleague_and_recorded_for_the_pers
         "nurse_assessor",
         1,
     )
-    assert "Nina (Nurse assessor, level 1) agreed to this request: A gym membership" in outcome.for_person
+    assert "Nina, a nurse assessor, agreed to this request: A gym membership" in outcome.for_person
     assert "appeal" in outcome.for_person
     assert services.decision_queue(db, team["nina"]).items == []
     actions = db.scalars(select(DecisionStep.action).where(DecisionStep.request_id == request.id)).all()
@@ -230,7 +230,7 @@ def test_extreme_risk_goes_to_a_panel_which_decides_and_sets_a_local_principle(d
     assert detail.result.where == "a risk enablement panel"
     assert detail.result.review_date == dt.date(2026, 6, 10)
     assert detail.result.principle == "Swimming alone may be supported where a lifeguard is on duty"
-    assert "(Risk enablement panel chair, a risk enablement panel) agreed, with conditions," in detail.result.for_person
+    assert "a risk enablement panel chaired by Pat agreed, with conditions," in detail.result.for_person
 
     panels.record_person_told(db, team["casey"], referral.id, dt.date(2026, 3, 11))
     assert db.get(PanelReferral, referral.id).person_told_on == dt.date(2026, 3, 11)

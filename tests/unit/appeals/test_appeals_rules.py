@@ -22,8 +22,10 @@ from phb.governance.appeals.rules import (
     WorkingCalendar,
     add_months,
     appeal_type_for,
+    considered_for_person,
     lodge_by,
     notice_sections,
+    owed_formats,
     parse_config,
     quarter,
     referral_problem,
@@ -186,7 +188,7 @@ def test_the_notice_for_a_reduction_says_when_it_takes_effect_and_the_statutory_
     )
     sections = dict(notice_sections(facts, TimeLimits()))
     assert sections["What we decided"] == "On Wednesday 24 March 2027 we agreed to this request: Fewer waking nights."
-    assert sections["Who decided"] == "Sam Okoro, CHC service manager, at level 2 of our decision-making framework."
+    assert sections["Who decided"] == "Sam Okoro, a CHC service manager, made this decision."
     assert "28 days' notice" in sections["When the change takes effect"]
     assert "Wednesday 21 April 2027" in sections["When the change takes effect"]
     assert "regulation 13" in sections["Your right to ask us to reconsider"]
@@ -224,3 +226,39 @@ def test_the_report_counts_by_financial_quarter_with_the_overturn_rate():
         ("2027-28 Q1", "budget_review", 1, 1.0, 5.0),
         ("2026-27 Q4", "flexible_budget_spend", 2, 0.5, 15.0),
     ]
+
+
+def test_the_notice_keeps_the_router_s_reasons_and_levels_to_the_team():
+    routed = "level 2: flexible budget spend of £900.00 is above level 1's delegated limit"
+    assert considered_for_person(f"The request as raised, and how it was routed: {routed}.", routed) == (
+        "What was asked for, and the information that came with the request."
+    )
+    assert considered_for_person(f"The physio's letter; {routed}", routed) == "The physio's letter."
+    assert considered_for_person("The night log.", routed) == "The night log."
+    facts = NoticeFacts(
+        decision_label="Agreeing flexible budget spend",
+        summary="Swimming alone",
+        outcome="approved",
+        decided_by="Pat",
+        second_approver=None,
+        role_label="Risk enablement panel chair",
+        where="a risk enablement panel",
+        decided_on=dt.date(2027, 3, 24),
+        reasons="The benefits outweigh the risks.",
+        considered="The risk discussion.",
+        alternatives=None,
+        conditions=None,
+        appeal_type=AppealType.LOCAL,
+        appeal_by=dt.date(2027, 4, 26),
+        format_owed="easy read",
+    )
+    sections = notice_sections(facts, TimeLimits())
+    assert sections[0] == (
+        "Easy read",
+        "Your record says you need information in easy read. We will send you an easy read version of this letter.",
+    )
+    assert owed_formats([list(s) for s in sections]) == ["easy read"]
+    assert dict(sections)["Who decided"] == (
+        "This decision was made by a risk enablement panel (senior staff who meet to look at difficult or unusual "
+        "requests together). Pat chaired the panel."
+    )
