@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from phb.access.rules import Actor
 from phb.budgets import services
+from phb.budgets.decision_view import describe_final, describe_indicative
 from phb.budgets.models import BudgetDecision, FinalBudget, IndicativeBudget
 from phb.budgets.schemas import DecisionCreate, FinalBudgetRead, IndicativeBudgetRead
 from phb.budgets.standing import latest_decision
@@ -142,6 +143,7 @@ SUBJECTS = {
         facts=_indicative_facts,
         blockers=_indicative_blockers,
         decided=_indicative_decided,
+        describe=describe_indicative,
     ),
     FINAL: DecisionSubject(
         label="final budget",
@@ -149,5 +151,6 @@ SUBJECTS = {
         facts=_final_facts,
         blockers=_final_blockers,
         decided=_final_decided,
+        describe=describe_final,
     ),
 }
