@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from phb import clock
 from phb.access.rules import Actor
 from phb.budgets import services
+from phb.budgets.decision_view import describe_final, describe_indicative, describe_sheet_change
 from phb.budgets.models import BudgetDecision, FinalBudget, IndicativeBudget
 from phb.budgets.notice_terms import final_budget_terms
 from phb.budgets.schemas import DecisionCreate, FinalBudgetRead, IndicativeBudgetRead
@@ -171,6 +172,7 @@ SUBJECTS = {
         facts=_indicative_facts,
         blockers=_indicative_blockers,
         decided=_indicative_decided,
+        describe=describe_indicative,
     ),
     FINAL: DecisionSubject(
         label="final budget",
@@ -179,6 +181,7 @@ SUBJECTS = {
         blockers=_final_blockers,
         decided=_final_decided,
         notice_terms=final_budget_terms,
+        describe=describe_final,
     ),
     services.SHEET_CHANGE: DecisionSubject(
         label="change to the authorised budget sheet",
@@ -186,5 +189,6 @@ SUBJECTS = {
         facts=_sheet_change_facts,
         blockers=_sheet_change_blockers,
         decided=_sheet_change_decided,
+        describe=describe_sheet_change,
     ),
 }

@@ -1031,7 +1031,7 @@ def _options(final: FinalBudget) -> list[ManagementOption]:
     return [ManagementOption(o) for o in final.management_options.split(",") if o]
 
 
-def _dp_annual(final: FinalBudget) -> Money | None:
+def dp_annual(final: FinalBudget) -> Money | None:
     """The authorised direct payment for a whole budget year (budgets proposed before it was kept: annualised)."""
     if final.dp_annual is not None:
         return final.dp_annual
@@ -1083,7 +1083,7 @@ def direct_payment_change(in_force: FinalBudget | None, proposed: FinalBudget) -
     apply and the person has a local appeal. A reduction carries the notice period the budget in force states,
     which its payment schedule also waits (``make_schedule``), so the letter and the payments agree.
     """
-    before, after = (None if in_force is None else _dp_annual(in_force)), _dp_annual(proposed)
+    before, after = (None if in_force is None else dp_annual(in_force)), dp_annual(proposed)
     change: dict[str, Any] = {"direct_payment": before is not None or after is not None}
     if in_force is not None and before is not None:
         change["previous_dp_annual"] = str(before.amount)
@@ -1112,7 +1112,7 @@ def _final_read(session: Session, final: FinalBudget, standing: Standing | None 
         dp_first_payment_on=final.dp_first_payment_on,
         dp_recipient=None if final.dp_recipient is None else rules.Recipient(final.dp_recipient),
         dp_notice_days=final.dp_notice_days,
-        dp_annual=_dp_annual(final),
+        dp_annual=dp_annual(final),
         proposed_by_id=final.proposed_by_id,
         proposed_by_name=final.proposed_by_name,
         proposed_at=final.proposed_at,
@@ -1229,22 +1229,22 @@ def _sheet_problems(
         excluded = line_exclusion(line.description, line.management_option)
         if excluded is not None:
             add("budget_sheet", f"{excluded.reason}: take it off the sheet or change it before the budget is agreed.")
-    dp_annual = _dp_annual(final)
-    if dp_annual is None:
+    yearly = dp_annual(final)
+    if yearly is None:
         return
     dp_lines = total(
         line.annual_cost for line in lines if line.management_option == ManagementOption.DIRECT_PAYMENT.value
     )
-    if dp_annual < dp_lines:
+    if yearly < dp_lines:
         add(
             "dp_amount_per_period",
-            f"The direct payment comes to {format_gbp(dp_annual)} a year, which does not cover the full "
+            f"The direct payment comes to {format_gbp(yearly)} a year, which does not cover the full "
             f"cost of the direct-payment lines on the sheet ({format_gbp(dp_lines)} a year).",
         )
-    if dp_annual > final.annual_amount:
+    if yearly > final.annual_amount:
         add(
             "dp_amount_per_period",
-            f"The direct payment comes to {format_gbp(dp_annual)} a year, more than the final budget.",
+            f"The direct payment comes to {format_gbp(yearly)} a year, more than the final budget.",
         )
 
 
@@ -1351,7 +1351,7 @@ def make_schedule(session: Session, final: FinalBudget, *, decided_on: dt.date) 
     A reduction takes effect no earlier than the previous budget's notice period after the decision; until then
     the previous schedule's payments stand.
     """
-    annual = _dp_annual(final)
+    annual = dp_annual(final)
     if annual is None or final.dp_frequency is None or final.dp_first_payment_on is None:
         return None
     frequency = PaymentFrequency(final.dp_frequency)
@@ -1367,7 +1367,7 @@ def make_schedule(session: Session, final: FinalBudget, *, decided_on: dt.date) 
     if previous is not None:
         previous_final = session.get(FinalBudget, previous.final_budget_id)
         old_annual = (
-            _dp_annual(previous_final)
+            dp_annual(previous_final)
             if previous_final is not None
             else rules.annualise(previous.amount_per_period, Frequency(previous.frequency))
         ) or ZERO

@@ -10,6 +10,7 @@ from moneyed import Money
 from pydantic import BaseModel, ConfigDict, Field, computed_field, field_serializer, field_validator
 
 from phb.governance.rules import Action, ChecklistItem, DecisionType, ItemStatus, Outcome
+from phb.governance.subjects import SubjectView
 from phb.money import MoneyError, gbp
 
 Text = Annotated[str, Field(max_length=10_000)]
@@ -309,6 +310,22 @@ class Precedent(BaseModel):
     shared: list[str]
 
 
+class EarlierDecision(BaseModel):
+    """An earlier decided request of the same kind that is no local principle (:mod:`phb.governance.precedents`).
+
+    Only requests about people the reader may see are listed, and only by their summary: no names.
+    """
+
+    outcome_id: int
+    request_id: int
+    summary: str
+    outcome: Outcome
+    where: str
+    decided_at: dt.datetime
+    shared: list[str]  # words it shares with this request (summary and category)
+    same_person: bool  # an earlier decision about the same person
+
+
 class ReferralRead(_Read):
     """A case referred to a risk enablement panel."""
 
@@ -360,7 +377,9 @@ class RequestDetail(RequestSummary):
     result: OutcomeRead | None = None
     referral: ReferralRead | None = None
     missing: list[ChecklistItem] = []
-    precedents: list[Precedent] = []
+    precedents: list[Precedent] = []  # local principles first
+    earlier: list[EarlierDecision] = []  # then other earlier decisions of the same type
+    subject: SubjectView | None = None  # the record the request is about, in full (docs/governance.md)
     deciders: list[str] = []  # role labels that may decide at the current level
     may_decide: bool = False
     why_not: str | None = None

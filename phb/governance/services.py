@@ -39,6 +39,7 @@ from phb.governance.models import (
     PanelReferral,
     SignOffCheck,
 )
+from phb.governance.precedents import earlier_decisions
 from phb.governance.rules import (
     CHECKLIST,
     CHECKLIST_KEYS,
@@ -73,7 +74,7 @@ from phb.governance.schemas import (
     RequestSummary,
     StepRead,
 )
-from phb.governance.subjects import SubjectFacts, subject
+from phb.governance.subjects import SubjectFacts, describe_subject, subject
 from phb.people.models import Person
 from phb.people.schemas import Page
 
@@ -633,6 +634,8 @@ def request_detail(session: Session, actor: Actor, request_id: int) -> RequestDe
         referral=ReferralRead.model_validate(referral) if referral else None,
         missing=missing,
         precedents=similar_decisions(session, request),
+        earlier=earlier_decisions(session, actor, request),
+        subject=describe_subject(session, request.subject_type, request.subject_id),
         deciders=[ROLE_LABELS[r] for r in sorted(framework.roles_at(kind, level))] if level else [],
         may_decide=why_not is None,
         why_not=why_not,

@@ -134,6 +134,22 @@ def risk_summary(session: Session, person_id: int) -> RiskSummary:
     return risk_summaries(session, [person_id])[person_id]
 
 
+def open_risks_above(session: Session, person_id: int, tolerance: int) -> list[RiskFacts]:
+    """A person's open risks whose residual rating is above ``tolerance``, highest first, for a decider to read.
+
+    Like :func:`risk_summary` it takes no actor: the caller (a governance request page) has checked access.
+    """
+    rows = session.execute(
+        select(Risk.title, Risk.residual_likelihood, Risk.residual_impact, Risk.review_on).where(
+            Risk.person_id == person_id,
+            Risk.status == RiskStatus.OPEN.value,
+            Risk.residual_likelihood * Risk.residual_impact > tolerance,
+        )
+    )
+    found = [RiskFacts(title, likelihood, impact, review_on) for title, likelihood, impact, review_on in rows]
+    return sorted(found, key=lambda r: (-r.residual_rating, r.review_on, r.title))
+
+
 # Risk discussions -------------------------------------------------------------------------------------------------
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from phb.governance.models import DecisionOutcome
 from phb.governance.rules import DecisionType
 from phb.governance.subjects import DecisionSubject, SubjectFacts
+from phb.spending.decision_view import describe_finding
 from phb.spending.models import Finding
 
 FINDING = "finding"
@@ -42,5 +43,6 @@ SUBJECTS = {
         facts=_facts,
         blockers=_blockers,
         decided=_decided,
+        describe=describe_finding,
     ),
 }

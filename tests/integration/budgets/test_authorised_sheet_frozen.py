@@ -68,6 +68,11 @@ def test_a_line_added_after_authorisation_is_a_draft_with_a_budget_review(db, te
     services.add_line(db, team["casey"], person_id, _line("Taxi home", "20.00"))
     assert [r.id for r in governance.requests_for_person(db, person_id, (services.SHEET_CHANGE,))] == [review.id]
 
+    # The decider sees the authorised sheet against the draft, and that approving it would be refused.
+    view = governance.request_detail(db, team["nina"], review.id).subject
+    assert view is not None
+    assert view.title == "Changes to the authorised budget sheet"
+    assert any("Propose a new final budget" in note for note in view.notes)
     # It costs more than the authorised budget: the review cannot approve it, and says what to do.
     with pytest.raises(ValidationFailedError) as refused:
         governance.decide(db, team["nina"], review.id, DecisionInput(action=Action.APPROVE, reasons="Fine"))
