@@ -53,6 +53,9 @@ def test_the_original_decider_cannot_decide_the_request_an_appeal_reopened(clien
     refused = _decide(client, decided.reopened_request_id, {"action": "refuse", "reasons": "No", "alternatives": "-"})
     assert refused.status_code == 403
     assert "You took the decision that was appealed against" in refused.text
+    page = client.get(f"/decisions/{decided.reopened_request_id}").text  # the page says so, and offers no form
+    assert "You took the decision that was appealed against" in page
+    assert "Record the decision" not in page
 
 
 def test_deciding_a_withdrawn_request_is_a_conflict(client, db):
