@@ -23,6 +23,7 @@ from phb.plans.services import (
     _check_review_date,
     deadline_for,
     first_direct_payment_on,
+    first_scheduled_payment,
     last_review_on,
     load_version,
     open_review,
@@ -75,7 +76,7 @@ def record_review(session: Session, actor: Actor, person_id: int, data: ReviewRe
     current = load_version(session, plan.id, plan.current_version)
     progress = _check_review(plan, current, data)
     held_before = last_review_on(session, plan.id)
-    first_payment = first_direct_payment_on(plan)
+    first_payment = first_direct_payment_on(session, plan)
     is_first = first_payment is not None and (held_before is None or held_before < first_payment)
     deadline = deadline_for(session, plan, current, last_review=data.held_on, band=risk_band(session, person_id))
 
@@ -201,7 +202,7 @@ def reviews_dashboard(session: Session, actor: Actor) -> list[DashboardRow]:
             Person.family_name,
             Person.nhs_number,
             CarePlan.first_agreed_on,
-            CarePlan.first_direct_payment_on,
+            func.coalesce(first_scheduled_payment(CarePlan.person_id), CarePlan.first_direct_payment_on),
             PlanVersion.review_interval_months,
             PlanVersion.next_review_on,
             last.c.held_on,

@@ -12,13 +12,14 @@ from collections.abc import Callable, Iterable, Sequence
 from types import ModuleType
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import ColumnElement, ScalarSelect, Select, func, select
+from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 
 from phb.access.rules import Actor, Permission
 from phb.access.services import require_person
 from phb.accounts.models import User
 from phb.audit.services import because, record
+from phb.budgets.models import PaymentSchedule, ScheduledPayment
 from phb.clock import today
 from phb.db import Base, utcnow
 from phb.errors import ConflictError, NotFoundError, ValidationFailedError
@@ -131,13 +132,24 @@ def risk_bands(session: Session, people: Select[Any]) -> dict[int, RiskBand]:
     return {person_id: RiskBand(band) for person_id, band in bands_of(session, people).items() if band in known}
 
 
-def first_direct_payment_on(plan: CarePlan) -> dt.date | None:
-    """The date of the first direct payment.
+def first_scheduled_payment(person_id: ColumnElement[int] | InstrumentedAttribute[int] | int) -> ScalarSelect[dt.date]:
+    """The first payment of any of the person's direct-payment schedules (budgets), as a subquery."""
+    return (
+        select(func.min(ScheduledPayment.due_on))
+        .join(PaymentSchedule, PaymentSchedule.id == ScheduledPayment.schedule_id)
+        .where(PaymentSchedule.person_id == person_id)
+        .scalar_subquery()
+    )
 
-    Recorded on the plan for now; when the budgets area's payment schedule lands, read the first payment date
-    from it here (one place), keeping the recorded date as the fallback for budgets paid before phb.
+
+def first_direct_payment_on(session: Session, plan: CarePlan) -> dt.date | None:
+    """The date of the first direct payment: the first payment of the schedule the budgets area made.
+
+    The date recorded on the plan stands only for a budget paid before phb (no schedule here): the first review
+    is due within three months of the first payment actually scheduled, not of a date typed on the plan.
     """
-    return plan.first_direct_payment_on
+    scheduled = session.scalar(select(first_scheduled_payment(plan.person_id)))
+    return scheduled if scheduled is not None else plan.first_direct_payment_on
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -245,7 +257,7 @@ def deadline_for(
         today=today(),
         agreed_on=agreed_on or plan.first_agreed_on,
         last_review_on=last_review if last_review is not None else last_review_on(session, plan.id),
-        first_direct_payment_on=first_payment if first_payment is not None else first_direct_payment_on(plan),
+        first_direct_payment_on=first_payment if first_payment is not None else first_direct_payment_on(session, plan),
         risk_band=band if band is not None else risk_band(session, plan.person_id),
         plan_months=version.review_interval_months,
     )
@@ -280,7 +292,7 @@ def plan_read(session: Session, plan: CarePlan, version: PlanVersion, person: Pe
         version=PlanVersionRead.model_validate(version),
         display_stage=display_stage,
         first_agreed_on=plan.first_agreed_on,
-        first_direct_payment_on=first_direct_payment_on(plan),
+        first_direct_payment_on=first_direct_payment_on(session, plan),
         closed_on=plan.closed_on,
         closed_reason=plan.closed_reason,
         criteria=[CriterionRead.of(r) for r in evaluate_criteria(plan_facts)],
@@ -656,7 +668,7 @@ def agree_plan(session: Session, actor: Actor, person_id: int, data: PlanAgreeme
                 session,
                 plan,
                 version,
-                first_payment=first_direct_payment_on(plan),
+                first_payment=first_direct_payment_on(session, plan),
                 previous=previous,
                 agreed_on=data.agreed_on,
             )
