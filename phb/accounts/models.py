@@ -116,3 +116,42 @@ class Invitation(Audited, Base):
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     accepted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class RoleGrant(Audited, Base):
+    """A role an administrator asked to give an account; it takes effect only when a second administrator approves.
+
+    No single administrator can give anyone (themself included, through an account they made) access to health
+    records: the approver must be neither the one who asked nor the account that gains the role.
+    """
+
+    __tablename__ = "role_grants"
+    __audit_person__ = None
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(40))
+    requested_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    requested_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    approved: Mapped[bool | None]
+
+
+class AccountSetup(Audited, Base):
+    """A one-time, expiring link with which a member of staff sets their own password (a new account, or a reset).
+
+    Nobody else ever chooses or knows the password of an account; only the link's SHA-256 is stored.
+    """
+
+    __tablename__ = "account_setups"
+    __audit_person__ = None
+    __audit_exclude__ = frozenset({"token_hash"})
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

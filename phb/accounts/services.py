@@ -32,6 +32,11 @@ _hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 
 
+# Stored instead of a hash for an account whose owner has not yet set a password: it is not a valid argon2 hash,
+# so no password matches it.
+NO_PASSWORD = "!"  # noqa: S105 - a marker, not a secret
+
+
 def hash_password(password: str) -> str:
     """An argon2id hash of ``password``."""
     return _hasher.hash(password)
@@ -54,21 +59,26 @@ def create_user(
     *,
     username: str,
     display_name: str,
-    password: str,
+    password: str | None,
     roles: list[Role],
     email: str | None = None,
     person_id: int | None = None,
+    require_roles: bool = True,
 ) -> User:
-    """Create an account; the password must meet the policy and the username be free."""
+    """Create an account; the password must meet the policy and the username be free.
+
+    ``password=None`` makes an account nobody can sign in to until its owner sets a password from a one-time
+    link (:func:`phb.accounts.staff.invite_staff`): no one else ever chooses it.
+    """
     username = username.strip().lower()
     errors: dict[str, str] = {}
     if not username:
         errors["username"] = "Enter a username"
     elif session.scalar(select(User.id).where(User.username == username)) is not None:
         errors["username"] = f"The username '{username}' is already taken"
-    if problems := password_problems(password, username=username):
+    if password is not None and (problems := password_problems(password, username=username)):
         errors["password"] = "; ".join(problems)
-    if not roles:
+    if require_roles and not roles:
         errors["roles"] = "Choose at least one role"
     if errors:
         raise ValidationFailedError(errors)
@@ -76,7 +86,7 @@ def create_user(
         username=username,
         display_name=display_name.strip() or username,
         email=email,
-        password_hash=hash_password(password),
+        password_hash=NO_PASSWORD if password is None else hash_password(password),
         person_id=person_id,
         roles=[UserRole(role=str(r)) for r in sorted(set(roles))],
     )
@@ -346,17 +356,6 @@ def revoke_api_token(session: Session, user_id: int, token_id: int) -> None:
     if token.revoked_at is None:
         token.revoked_at = utcnow()
         session.flush()
-
-
-def set_roles(session: Session, user: User, roles: list[Role]) -> None:
-    """Replace a user's roles (administrators)."""
-    if not roles:
-        raise ValidationFailedError({"roles": "Choose at least one role"})
-    wanted = {str(r) for r in roles}
-    user.roles = [r for r in user.roles if r.role in wanted] + [
-        UserRole(role=r) for r in sorted(wanted - {r.role for r in user.roles})
-    ]
-    session.flush()
 
 
 def enable_user(session: Session, user: User) -> None:

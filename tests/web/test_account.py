@@ -4,10 +4,10 @@ import re
 
 from sqlalchemy import select
 
-from phb.accounts.models import ApiToken, User
+from phb.accounts.models import ApiToken, RoleGrant, User
 from phb.accounts.rules import Role
-from tests.factories import make_user
-from tests.web.helpers import login, post_form
+from tests.factories import make_person, make_user
+from tests.web.helpers import login, page_forms, post_form, submit_form
 
 
 def test_make_use_and_revoke_an_api_token_from_the_account_page(client, db):
@@ -43,30 +43,77 @@ def test_change_password_checks_the_current_one_and_the_policy(client, db):
     assert "Your password has been changed" in ok.text
 
 
-def test_administrator_creates_a_user_with_roles_and_unlocks_a_locked_one(client, db):
+def test_administrator_unlocks_a_locked_account(client, db):
     make_user(db, "admin", Role.ADMINISTRATOR)
     locked = make_user(db, "casey", Role.CASE_MANAGER)
     for _ in range(5):
         login(client, "casey", "wrong password again")
     login(client, "admin")
     assert "Locked until" in client.get("/admin/users").text
-    post_form(client, f"/admin/users/{locked.id}/unlock", {})
-    created = post_form(
-        client,
-        "/admin/users",
-        {
-            "username": "Sam",
-            "display_name": "Sam Okoro",
-            "password": "service manager pass",
-            "roles": ["chc_service_manager", "peer_reviewer"],
-        },
-    )
-    assert created.status_code == 200
-    sam = db.scalar(select(User).where(User.username == "sam"))
-    assert sam is not None
-    assert sam.role_set == {Role.CHC_SERVICE_MANAGER, Role.PEER_REVIEWER}
+    submit_form(client, "/admin/users", action=f"/admin/users/{locked.id}/unlock")
     client.post("/logout", data={"_csrf_token": client.cookies.get("__Host-phb_csrf")})
     assert login(client, "casey").status_code == 303  # unlocked
+
+
+def _setup_link(page_text):
+    match = re.search(r'<code id="setup-link">https://testserver.local(/setup/[\w-]+)</code>', page_text)
+    assert match is not None
+    return match.group(1)
+
+
+def test_a_new_account_sets_its_own_password_and_its_roles_wait_for_a_second_administrator(client, db):
+    make_user(db, "admin", Role.ADMINISTRATOR)
+    make_user(db, "admin2", Role.ADMINISTRATOR)
+    login(client, "admin")
+    page = client.get("/admin/users")
+    assert 'name="password"' not in page.text  # an administrator never chooses someone's password
+    created = submit_form(
+        client,
+        "/admin/users",
+        {"username": "Sam", "display_name": "Sam Okoro", "roles": ["chc_service_manager", "peer_reviewer"]},
+        action="/admin/users",
+    )
+    assert created.status_code == 201
+    link = _setup_link(created.text)
+    assert link not in client.get("/admin/users").text  # shown once
+    sam = db.scalar(select(User).where(User.username == "sam"))
+    assert sam is not None
+    assert sam.role_set == frozenset()
+    grants = db.scalars(select(RoleGrant).where(RoleGrant.user_id == sam.id)).all()
+    # The administrator who asked is offered no approve button for their own requests.
+    assert not any(f["action"].endswith("/approve") for f in page_forms(client.get("/admin/users").text))
+    client.post("/logout", data={"_csrf_token": client.cookies.get("__Host-phb_csrf")})
+
+    set_up = submit_form(
+        client, link, {"password": "chosen by the owner alone", "confirm_password": "chosen by the owner alone"}
+    )
+    assert set_up.status_code == 200
+    assert client.get(link).status_code == 404  # one use
+    login(client, "admin2")
+    for grant in grants:
+        submit_form(client, "/admin/users", action=f"/admin/users/grants/{grant.id}/approve")
+    db.refresh(sam)
+    assert sam.role_set == {Role.CHC_SERVICE_MANAGER, Role.PEER_REVIEWER}
+    client.post("/logout", data={"_csrf_token": client.cookies.get("__Host-phb_csrf")})
+    assert login(client, "sam", "chosen by the owner alone").status_code == 303
+
+
+def test_an_administrator_cannot_give_themself_access_to_health_records(client, db):
+    admin = make_user(db, "admin", Role.ADMINISTRATOR)
+    other = make_user(db, "casey", Role.CASE_MANAGER)
+    make_person(db, "Secret", "Zanzibar")
+    login(client, "admin")
+    page = client.get("/admin/users").text
+    assert f'action="/admin/users/{admin.id}/roles"' not in page  # no form for one's own roles
+    # The attack: the roles form the page renders for someone else, sent for one's own account.
+    (form,) = [f for f in page_forms(page) if f["action"] == f"/admin/users/{other.id}/roles"]
+    forged = {**form["fields"], "roles": ["administrator", "chc_service_manager"]}
+    response = client.post(f"/admin/users/{admin.id}/roles", data=forged)
+    assert response.status_code == 403
+    db.refresh(admin)
+    assert admin.role_set == {Role.ADMINISTRATOR}
+    assert db.scalar(select(RoleGrant.id).where(RoleGrant.user_id == admin.id)) is None
+    assert "Zanzibar" not in client.get("/people").text
 
 
 def test_only_administrators_manage_users(client, db):
@@ -76,7 +123,7 @@ def test_only_administrators_manage_users(client, db):
     response = post_form(
         client,
         "/admin/users",
-        {"username": "mallory", "display_name": "M", "password": "long enough password", "roles": "administrator"},
+        {"username": "mallory", "display_name": "M", "roles": "administrator"},
     )
     assert response.status_code == 403
     assert db.scalar(select(User).where(User.username == "mallory")) is None
