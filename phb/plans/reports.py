@@ -8,7 +8,6 @@ the ``phb report`` command sees everyone.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 from collections.abc import Iterable
@@ -37,6 +36,7 @@ from phb.plans.rules import (
     phb_return,
 )
 from phb.plans.services import facts, versions_as_at
+from phb.spreadsheets import csv_writer
 
 UK_TIME = ZoneInfo("Europe/London")
 
@@ -164,7 +164,7 @@ def record_export(session: Session, report: str, quarter: Quarter, fmt: str) -> 
 
 def _csv(header: Iterable[str], rows: Iterable[Iterable[object]]) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv_writer(out, lineterminator="\n")
     writer.writerow(header)
     writer.writerows(rows)
     return out.getvalue()

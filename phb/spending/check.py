@@ -12,6 +12,7 @@ from typing import TextIO
 
 from phb.spending.exceptions import MalformedStatement
 from phb.spending.rules import RuleSet, StatementLine, check_line, load_rules
+from phb.spreadsheets import csv_writer
 
 REQUIRED_COLUMNS = ("date", "description", "amount")
 OUTPUT_COLUMNS = ("exclusion", "reason")
@@ -95,7 +96,7 @@ def check_csv(in_stream: TextIO, out_stream: TextIO, rules: RuleSet) -> int:
     fieldnames = _read_header(reader)
     column = {name.strip().lower(): name for name in fieldnames}
     mcc_column = column.get("mcc")
-    writer = csv.writer(out_stream, lineterminator="\n")
+    writer = csv_writer(out_stream, lineterminator="\n")
     writer.writerow([*fieldnames, *OUTPUT_COLUMNS])
     flagged = 0
     for row in reader:

@@ -6,7 +6,6 @@ the same model as a page and a PDF (WeasyPrint).
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 
@@ -22,6 +21,7 @@ from phb.spending import services
 from phb.spending.models import Finding
 from phb.spending.planning import REG15_GROUNDS
 from phb.spending.schemas import LABELS, AccountSummary, FindingRow, SpendRow
+from phb.spreadsheets import csv_writer, xlsx_append
 
 
 class RecoveryRow(BaseModel):
@@ -197,7 +197,7 @@ def _title(report: AuditReport) -> list[list[str]]:
 def to_csv(report: AuditReport) -> str:
     """The report as one CSV file, its parts one after another under a title line each."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv_writer(out, lineterminator="\n")
     writer.writerows(_title(report))
     for title, header, rows in _sections(report):
         writer.writerow([])
@@ -215,12 +215,12 @@ def to_xlsx(report: AuditReport) -> bytes:
     summary = book.active
     summary.title = "Summary"
     for row in _title(report):
-        summary.append(row)
+        xlsx_append(summary, row)
     for title, header, rows in _sections(report):
         sheet = book.create_sheet(title[:31])
-        sheet.append(header)
+        xlsx_append(sheet, header)
         for row in rows:
-            sheet.append(row)
+            xlsx_append(sheet, row)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
