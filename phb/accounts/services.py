@@ -329,8 +329,33 @@ def resolve_api_token(session: Session, token: str) -> User | None:
     return user
 
 
-def change_password(session: Session, user: User, *, current: str, new: str, settings: Settings) -> None:
-    """Change one's own password: the current one must be right and the new one meet the policy."""
+def end_all_access(session: Session, user_id: int, *, reason: str, keep_session: str | None = None) -> None:
+    """End every session of the user but ``keep_session`` and revoke every API token.
+
+    After a password change or reset, whoever knew the old password is out (ASVS 5.0 V7.4.3); ``keep_session`` is
+    the token of the session making the change.
+    """
+    now = utcnow()
+    ended = update(WebSession).where(WebSession.user_id == user_id, WebSession.ended_at.is_(None))
+    if keep_session is not None:
+        ended = ended.where(WebSession.token_hash != token_digest(keep_session))
+    session.execute(ended.values(ended_at=now, ended_reason=reason))
+    for token in session.scalars(
+        select(ApiToken).where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
+    ):  # through the ORM, so each revocation is audited
+        token.revoked_at = now
+    record(session, action="user.access_ended", entity_type="users", entity_id=user_id, reason=reason)
+    session.flush()
+
+
+def change_password(
+    session: Session, user: User, *, current: str, new: str, settings: Settings, keep_session: str | None = None
+) -> None:
+    """Change one's own password: the current one must be right and the new one meet the policy.
+
+    Every other session of the user ends and every API token is revoked; ``keep_session`` (the session making
+    the change) stays signed in.
+    """
     del settings
     errors: dict[str, str] = {}
     if not _verify(user.password_hash, current):
@@ -340,7 +365,7 @@ def change_password(session: Session, user: User, *, current: str, new: str, set
     if errors:
         raise ValidationFailedError(errors)
     user.password_hash = hash_password(new)
-    session.flush()
+    end_all_access(session, user.id, reason="password_changed", keep_session=keep_session)
 
 
 def list_api_tokens(session: Session, user_id: int) -> list[ApiToken]:

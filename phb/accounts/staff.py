@@ -25,7 +25,7 @@ from phb.access.rules import Actor, Permission
 from phb.access.services import require
 from phb.accounts.models import AccountSetup, RoleGrant, User, UserRole
 from phb.accounts.rules import PORTAL_ROLES, Role, password_problems
-from phb.accounts.services import create_user, hash_password, token_digest
+from phb.accounts.services import create_user, end_all_access, hash_password, token_digest
 from phb.db import utcnow
 from phb.errors import ForbiddenError, NotFoundError, ValidationFailedError
 
@@ -151,7 +151,7 @@ def open_setup(session: Session, token: str) -> AccountSetup:
 
 
 def complete_setup(session: Session, token: str, *, password: str) -> User:
-    """The owner sets their password from the link; the link stops working."""
+    """The owner sets their password from the link; the link stops working and any other access ends."""
     setup = open_setup(session, token)
     user = session.get(User, setup.user_id)
     if user is None or not user.is_active:
@@ -160,5 +160,5 @@ def complete_setup(session: Session, token: str, *, password: str) -> User:
         raise ValidationFailedError({"password": "; ".join(problems)})
     user.password_hash = hash_password(password)
     setup.used_at = utcnow()
-    session.flush()
+    end_all_access(session, user.id, reason="password_set")
     return user

@@ -2,6 +2,7 @@
 
 import re
 
+from litestar.testing import TestClient
 from sqlalchemy import select
 
 from phb.accounts.models import ApiToken, RoleGrant, User
@@ -127,3 +128,31 @@ def test_only_administrators_manage_users(client, db):
     )
     assert response.status_code == 403
     assert db.scalar(select(User).where(User.username == "mallory")) is None
+
+
+def test_changing_the_password_ends_every_other_session_and_every_api_token(client, db):
+    casey = make_user(db, "casey", Role.CASE_MANAGER)
+    make_person(db, "Mine", "Okafor", case_manager=casey)
+    other_device = TestClient(client.app, base_url="https://testserver.local")
+    with other_device:
+        assert login(other_device, "casey").status_code == 303
+        assert other_device.get("/people").status_code == 200
+        login(client, "casey")
+        made = submit_form(client, "/account", {"name": "script"}, action="/account/tokens")
+        token = re.search(r'<code id="new-token">(phb_[\w-]+)</code>', made.text).group(1)
+        bearer = {"Authorization": f"Bearer {token}"}
+        assert client.get("/api/v1/me", headers=bearer).status_code == 200
+
+        changed = submit_form(
+            client,
+            "/account",
+            {"current_password": "correct horse battery staple", "new_password": "a much longer new passphrase"},
+            action="/account/password",
+        )
+        assert changed.status_code == 200
+        assert "You have been signed out everywhere else, and your API tokens no longer work" in changed.text
+        assert client.get("/people").status_code == 200  # this session carries on
+        assert other_device.get("/people", follow_redirects=False).status_code in {302, 303}
+        assert client.get("/api/v1/me", headers=bearer).status_code == 401
+    stored = db.scalar(select(ApiToken).where(ApiToken.user_id == casey.id))
+    assert stored.revoked_at is not None

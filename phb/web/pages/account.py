@@ -88,6 +88,7 @@ class AccountController(Controller):
                 current=str(data.get("current_password", "")),
                 new=str(data.get("new_password", "")),
                 settings=settings,
+                keep_session=request.cookies.get(settings.session_cookie),
             )
         except ValidationFailedError as exc:
             context = {

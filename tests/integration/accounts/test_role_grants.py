@@ -6,8 +6,16 @@ from sqlalchemy import select
 
 from phb.accounts.models import AccountSetup, User
 from phb.accounts.rules import Role
-from phb.accounts.services import actor_for
-from phb.accounts.staff import complete_setup, decide_grant, invite_staff, pending_grants, request_roles
+from phb.accounts.services import actor_for, create_api_token, resolve_api_token, session_actor, start_session
+from phb.accounts.staff import (
+    complete_setup,
+    decide_grant,
+    invite_staff,
+    issue_setup_link,
+    pending_grants,
+    request_roles,
+)
+from phb.config import Settings
 from phb.errors import ForbiddenError, NotFoundError, ValidationFailedError
 from tests.factories import make_user
 
@@ -74,3 +82,14 @@ def test_portal_roles_come_only_from_an_invitation(db):
     admin = make_user(db, "admin", Role.ADMINISTRATOR)
     with pytest.raises(ValidationFailedError):
         invite_staff(db, actor_for(db, admin), username="p", display_name="P", email=None, roles=[Role.PERSON])
+
+
+def test_setting_a_password_from_a_link_ends_every_session_and_token_of_the_account(db):
+    admin = make_user(db, "admin", Role.ADMINISTRATOR)
+    casey = make_user(db, "casey", Role.CASE_MANAGER)
+    session_token = start_session(db, casey, ip_address="192.0.2.1", user_agent="test")
+    api_token = create_api_token(db, casey, name="script")
+    link = issue_setup_link(db, casey, created_by=admin.id)
+    complete_setup(db, link, password="a fresh long passphrase")
+    assert session_actor(db, session_token, Settings(secret_key="x")) is None
+    assert resolve_api_token(db, api_token) is None
