@@ -1,4 +1,4 @@
-"""accounts: security round 2 (role grants approved by a second administrator, account set-up links)
+"""accounts: security round 2 (role grants approved by a second administrator, account set-up links, API token scopes)
 
 Revision ID: 0003_accounts_security
 Revises: 0002_accounts
@@ -21,6 +21,9 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    # Tokens made before scopes existed may only read.
+    with op.batch_alter_table("api_tokens", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("scope", sa.String(length=10), server_default="read", nullable=False))
     op.create_table(
         "account_setups",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -76,3 +79,5 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_account_setups_user_id"))
 
     op.drop_table("account_setups")
+    with op.batch_alter_table("api_tokens", schema=None) as batch_op:
+        batch_op.drop_column("scope")

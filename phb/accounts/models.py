@@ -71,7 +71,7 @@ class WebSession(Base):
 
 
 class ApiToken(Audited, Base):
-    """A bearer token for the JSON API. Only its SHA-256 is stored; the token is shown once at creation."""
+    """A bearer token for the JSON API (``/api/v1`` only). Only its SHA-256 is stored; shown once at creation."""
 
     __tablename__ = "api_tokens"
     __audit_exclude__ = frozenset({"token_hash"})
@@ -84,6 +84,9 @@ class ApiToken(Audited, Base):
     expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     last_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # "read" tokens may only use safe methods; "write" tokens may also change records. Tokens made before scopes
+    # existed read only.
+    scope: Mapped[str] = mapped_column(String(10), default="read", server_default="read")
 
 
 class LoginAttempt(Base):

@@ -306,27 +306,55 @@ def disable_user(session: Session, user: User, *, reason: str) -> None:
     session.flush()
 
 
-def create_api_token(session: Session, user: User, *, name: str, days: int | None = 90) -> str:
-    """A new API token for ``user``; the returned text is shown once and never stored."""
+TOKEN_SCOPES = ("read", "write")
+TOKEN_DAYS = (30, 90, 365)
+# Tokens made before every token had an expiry stop this long after they were made.
+LEGACY_TOKEN_DAYS = 90
+
+
+def create_api_token(session: Session, user: User, *, name: str, days: int = 90, scope: str = "read") -> str:
+    """A new API token for ``user``; the returned text is shown once and never stored.
+
+    Every token expires (at most a year) and is either ``read`` (safe methods only) or ``write``.
+    """
+    errors: dict[str, str] = {}
+    if scope not in TOKEN_SCOPES:
+        errors["scope"] = "Choose read only, or read and write"
+    if days not in TOKEN_DAYS:
+        errors["days"] = "Choose when the token expires"
+    if errors:
+        raise ValidationFailedError(errors)
     token = "phb_" + secrets.token_urlsafe(32)
-    expires = utcnow() + dt.timedelta(days=days) if days else None
-    session.add(ApiToken(user_id=user.id, name=name, token_hash=token_digest(token), expires_at=expires))
+    expires = utcnow() + dt.timedelta(days=days)
+    session.add(ApiToken(user_id=user.id, name=name, token_hash=token_digest(token), expires_at=expires, scope=scope))
     session.flush()
     return token
 
 
-def resolve_api_token(session: Session, token: str) -> User | None:
-    """The active user behind a live API token."""
+@dataclass(frozen=True)
+class TokenUse:
+    """The account behind a live API token, and what the token allows."""
+
+    user: User
+    scope: str
+
+
+def resolve_api_token(session: Session, token: str) -> TokenUse | None:
+    """The active user behind a live API token; its last use is recorded (at most once a minute)."""
     api_token = session.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(token)))
     now = utcnow()
     if api_token is None or api_token.revoked_at is not None:
         return None
-    if api_token.expires_at is not None and api_token.expires_at <= now:
+    expires_at = api_token.expires_at or api_token.created_at + dt.timedelta(days=LEGACY_TOKEN_DAYS)
+    if expires_at <= now:
         return None
     user = session.get(User, api_token.user_id)
     if user is None or not user.is_active:
         return None
-    return user
+    if api_token.last_used_at is None or now - api_token.last_used_at > dt.timedelta(minutes=1):
+        # A plain UPDATE: a token's use is not an audited change of the token.
+        session.execute(update(ApiToken).where(ApiToken.id == api_token.id).values(last_used_at=now))
+    return TokenUse(user, api_token.scope)
 
 
 def end_all_access(session: Session, user_id: int, *, reason: str, keep_session: str | None = None) -> None:

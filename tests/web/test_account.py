@@ -2,6 +2,7 @@
 
 import re
 
+from freezegun import freeze_time
 from litestar.testing import TestClient
 from sqlalchemy import select
 
@@ -14,7 +15,7 @@ from tests.web.helpers import login, page_forms, post_form, submit_form
 def test_make_use_and_revoke_an_api_token_from_the_account_page(client, db):
     make_user(db, "casey", Role.CASE_MANAGER)
     login(client, "casey")
-    page = post_form(client, "/account/tokens", {"name": "monthly report"})
+    page = submit_form(client, "/account", {"name": "monthly report"}, action="/account/tokens")
     assert page.status_code == 201
     token = re.search(r'<code id="new-token">(phb_[\w-]+)</code>', page.text)
     assert token is not None
@@ -156,3 +157,67 @@ def test_changing_the_password_ends_every_other_session_and_every_api_token(clie
         assert client.get("/api/v1/me", headers=bearer).status_code == 401
     stored = db.scalar(select(ApiToken).where(ApiToken.user_id == casey.id))
     assert stored.revoked_at is not None
+
+
+def _make_token(client, **fill):
+    made = submit_form(client, "/account", {"name": "script", **fill}, action="/account/tokens")
+    assert made.status_code == 201
+    token = re.search(r'<code id="new-token">(phb_[\w-]+)</code>', made.text).group(1)
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_an_api_token_opens_the_api_and_nothing_else(client, db):
+    make_user(db, "casey", Role.CASE_MANAGER)
+    login(client, "casey")
+    bearer = _make_token(client, scope="write")
+    client.post("/logout", data={"_csrf_token": client.cookies.get("__Host-phb_csrf")})
+    client.cookies.clear()
+    assert client.get("/api/v1/me", headers=bearer).status_code == 200
+    assert client.get("/people", headers=bearer, follow_redirects=False).status_code in {302, 303, 401}
+    assert client.get("/account", headers=bearer, follow_redirects=False).status_code in {302, 303, 401}
+    # The attack: a token makes a second token (which would outlive its revocation) and changes the password.
+    minted = client.post("/account/tokens", headers=bearer, data={"name": "spare", "scope": "write", "days": "365"})
+    assert minted.status_code in {401, 403}
+    changed = client.post(
+        "/account/password",
+        headers=bearer,
+        data={"current_password": "correct horse battery staple", "new_password": "taken over by a script"},
+    )
+    assert changed.status_code in {401, 403}
+    assert db.scalars(select(ApiToken.name)).all() == ["script"]
+    assert login(client, "casey").status_code == 303  # the password is unchanged
+
+
+def test_a_read_only_token_cannot_change_records(client, db):
+    make_user(db, "casey", Role.CHC_SERVICE_MANAGER, Role.CASE_MANAGER)
+    login(client, "casey")
+    reader = _make_token(client)  # read only is the default
+    writer = _make_token(client, scope="write")
+    person = {"nhs_number": "9434765919", "given_name": "Ada", "family_name": "Byron", "date_of_birth": "1950-01-01"}
+    refused = client.post("/api/v1/people", headers=reader, json=person)
+    assert refused.status_code == 403
+    assert "may only read" in refused.json()["detail"]
+    assert client.get("/api/v1/people", headers=reader).status_code == 200
+    assert client.post("/api/v1/people", headers=writer, json=person).status_code == 201
+    page = client.get("/account").text
+    assert "Read only" in page
+    assert "Read and write" in page
+
+
+def test_tokens_expire_and_their_last_use_is_recorded_and_shown(client, db):
+    make_user(db, "casey", Role.CASE_MANAGER)
+    with freeze_time("2026-12-01 09:00"):
+        login(client, "casey")
+        bearer = _make_token(client, days="30")
+        stored = db.scalar(select(ApiToken).where(ApiToken.name == "script"))
+        assert stored.last_used_at is None
+        assert "Never" in client.get("/account").text
+    with freeze_time("2026-12-20 14:30"):
+        assert client.get("/api/v1/me", headers=bearer).status_code == 200
+        db.refresh(stored)
+        assert stored.last_used_at is not None
+        assert stored.expires_at.date().isoformat() == "2026-12-31"
+        login(client, "casey")
+        assert f'id="token-{stored.id}-last-used">20 December 2026' in client.get("/account").text
+    with freeze_time("2027-01-01 09:01"):
+        assert client.get("/api/v1/me", headers=bearer).status_code == 401

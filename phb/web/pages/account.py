@@ -56,9 +56,19 @@ class AccountController(Controller):
         """Make an API token; it is shown once on this page and never again."""
         name = str(data.get("name", "")).strip()
         errors = {} if name else {"name": "Enter a name for the token, like 'reporting script'"}
+        days = str(data.get("days", ""))
         token = None
         if not errors:
-            token = services.create_api_token(db_session, _user(db_session, actor.user_id), name=name[:100])
+            try:
+                token = services.create_api_token(
+                    db_session,
+                    _user(db_session, actor.user_id),
+                    name=name[:100],
+                    days=int(days) if days.isdigit() else 0,
+                    scope=str(data.get("scope", "")),
+                )
+            except ValidationFailedError as exc:
+                errors = exc.errors
         context = {
             "tokens": services.list_api_tokens(db_session, actor.user_id),
             "errors": errors,
