@@ -40,9 +40,13 @@ class Settings(BaseSettings):
     # Browsers accept Secure cookies on http://127.0.0.1 and localhost, so this stays on by default.
     cookie_secure: bool = True
 
-    login_max_failures: int = 5  # consecutive failures before the account locks
-    login_lockout_minutes: int = 15
-    login_ip_max_failures: int = 20  # failures from one address in the window before answering 429
+    # Progressive sign-in delays (phb.accounts.services.login_wait), never a hard lock: after this many failures
+    # at one account the wait doubles from 1 second with each further failure ...
+    login_max_failures: int = 5
+    login_lockout_minutes: int = 15  # ... up to this long from the address that failed ...
+    login_account_max_delay_seconds: int = 30  # ... and up to this long from anywhere else
+    login_failure_window_minutes: int = 60  # failures older than this are forgotten
+    login_ip_max_failures: int = 20  # failures from one address, whatever the account, before its waits start
     login_ip_window_minutes: int = 15
 
     assets_dir: Path = PROJECT_ROOT / "node_modules"

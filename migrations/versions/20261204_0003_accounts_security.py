@@ -1,4 +1,4 @@
-"""accounts: security round 2 (role grants approved by a second administrator, account set-up links, API token scopes)
+"""accounts: security round 2 (role grants approved by a second administrator, account set-up links, API token scopes, sign-in delays by account)
 
 Revision ID: 0003_accounts_security
 Revises: 0002_accounts
@@ -21,6 +21,8 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("login_attempts", schema=None) as batch_op:
+        batch_op.create_index("ix_login_attempts_username_attempted_at", ["username", "attempted_at"], unique=False)
     # Tokens made before scopes existed may only read.
     with op.batch_alter_table("api_tokens", schema=None) as batch_op:
         batch_op.add_column(sa.Column("scope", sa.String(length=10), server_default="read", nullable=False))
@@ -81,3 +83,5 @@ def downgrade() -> None:
     op.drop_table("account_setups")
     with op.batch_alter_table("api_tokens", schema=None) as batch_op:
         batch_op.drop_column("scope")
+    with op.batch_alter_table("login_attempts", schema=None) as batch_op:
+        batch_op.drop_index("ix_login_attempts_username_attempted_at")

@@ -24,6 +24,8 @@ class User(VersionedMixin, Audited, Base):
     email: Mapped[str | None] = mapped_column(String(254))
     password_hash: Mapped[str] = mapped_column(String(200))
     is_active: Mapped[bool] = mapped_column(default=True)
+    # No longer used: sign-in delays are worked out from login_attempts alone, so an unknown username is treated
+    # exactly like a real one. Kept rather than rebuild this parent table on SQLite.
     failed_login_count: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     # Set for a budget holder's own account: the person whose records they may read.
@@ -90,10 +92,13 @@ class ApiToken(Audited, Base):
 
 
 class LoginAttempt(Base):
-    """Every login attempt, for throttling by address and for the security log."""
+    """Every login attempt, for the progressive delays (by account and by address) and for the security log."""
 
     __tablename__ = "login_attempts"
-    __table_args__ = (Index("ix_login_attempts_ip_address_attempted_at", "ip_address", "attempted_at"),)
+    __table_args__ = (
+        Index("ix_login_attempts_ip_address_attempted_at", "ip_address", "attempted_at"),
+        Index("ix_login_attempts_username_attempted_at", "username", "attempted_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(80))

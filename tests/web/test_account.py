@@ -45,16 +45,18 @@ def test_change_password_checks_the_current_one_and_the_policy(client, db):
     assert "Your password has been changed" in ok.text
 
 
-def test_administrator_unlocks_a_locked_account(client, db):
+def test_administrator_clears_the_sign_in_delays_of_an_account(client, db):
     make_user(db, "admin", Role.ADMINISTRATOR)
-    locked = make_user(db, "casey", Role.CASE_MANAGER)
-    for _ in range(5):
-        login(client, "casey", "wrong password again")
-    login(client, "admin")
-    assert "Locked until" in client.get("/admin/users").text
-    submit_form(client, "/admin/users", action=f"/admin/users/{locked.id}/unlock")
-    client.post("/logout", data={"_csrf_token": client.cookies.get("__Host-phb_csrf")})
-    assert login(client, "casey").status_code == 303  # unlocked
+    slowed = make_user(db, "casey", Role.CASE_MANAGER)
+    with freeze_time("2026-12-01 09:00"):
+        for _ in range(5):
+            login(client, "casey", "wrong password again")
+        login(client, "admin")
+        assert "5 failed sign-ins lately" in client.get("/admin/users").text
+        submit_form(client, "/admin/users", action=f"/admin/users/{slowed.id}/unlock")
+        assert "failed sign-ins lately" not in client.get("/admin/users").text
+        client.post("/logout", data={"_csrf_token": client.cookies.get("__Host-phb_csrf")})
+        assert login(client, "casey").status_code == 303  # no wait left
 
 
 def _setup_link(page_text):

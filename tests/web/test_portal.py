@@ -10,7 +10,7 @@ from phb.accounts.models import User
 from phb.accounts.rules import Role
 from phb.people.models import Supporter
 from tests.factories import make_person, make_user
-from tests.web.helpers import csrf, login, post_form
+from tests.web.helpers import csrf, login, post_form, submit_form
 
 
 def _invite(client, person_id, supporter_id=None):
@@ -103,3 +103,17 @@ def test_only_staff_who_may_change_the_record_can_invite(client, db):
     person = make_person(db, "Tom", "Price", case_manager=nina)
     login(client, "dana")
     assert post_form(client, f"/people/{person.id}/invitations", {}).status_code == 403
+
+
+def test_the_invitation_form_does_not_say_a_username_is_taken(client, db):
+    nina = make_user(db, "nina", Role.CARE_COORDINATOR)
+    margaret = make_person(db, "Margaret", "Okafor", case_manager=nina)
+    login(client, "nina")
+    link = _invite(client, margaret.id)
+    _sign_out(client)
+    fill = {"username": "nina", "password": "my garden has roses", "confirm_password": "my garden has roses"}
+    taken = submit_form(client, link, fill)
+    assert taken.status_code == 422
+    assert "taken" not in taken.text
+    assert "already" not in taken.text
+    assert "Choose a different username" in taken.text

@@ -137,9 +137,11 @@ class AdminUsersController(Controller):
     ) -> Template:
         users = list(db_session.scalars(select(User).order_by(User.username)))
         names = {u.id: u.username for u in users}
+        failures = services.failed_sign_ins(db_session, list(names.values()), request.app.state["settings"])
         context = {
             "users": users,
             "names": names,
+            "failures": failures,
             "pending": staff.pending_grants(db_session),
             "role_labels": ROLE_LABELS,
             "errors": errors or {},
@@ -205,7 +207,7 @@ class AdminUsersController(Controller):
         elif action == "enable":
             services.enable_user(db_session, user)
         elif action == "unlock":
-            services.unlock(db_session, user)
+            services.unlock(db_session, user, request.app.state["settings"])
         elif action == "roles":
             staff.request_roles(db_session, actor, user, _roles_from(data))
         else:

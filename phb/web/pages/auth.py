@@ -52,6 +52,7 @@ def login(request: Request[Any, Any, Any], data: FormData, db_session: Session) 
     password = str(data.get("password", ""))
     target = safe_next(str(data.get("next", "")))
     errors = {}
+    throttled = False
     if not username:
         errors["username"] = "Enter your username"
     if not password:
@@ -82,11 +83,12 @@ def login(request: Request[Any, Any, Any], data: FormData, db_session: Session) 
         # The failed attempt (and any lockout) must be kept although the response is an error.
         db_session.commit()
         errors["username"] = result.message
+        throttled = result.throttled
     return render(
         request,
         "auth/login.html",
         {"form": {"username": username}, "errors": errors, "next_url": target},
-        status_code=429 if "Too many" in errors.get("username", "") else 400,
+        status_code=429 if throttled else 400,
     )
 
 
