@@ -87,16 +87,22 @@ def db_restore(source: Path) -> None:
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=1, show_default=True, type=int)
 def serve(host: str, port: int, workers: int) -> None:
-    """Serve the app with uvicorn (a production-grade ASGI server)."""
+    """Serve the app with uvicorn (a production-grade ASGI server).
+
+    Proxy headers (``X-Forwarded-For``, ``X-Forwarded-Proto``) are believed only from the addresses in
+    ``PHB_TRUSTED_PROXIES``; with none set (the default) they are ignored, whoever sends them.
+    """
     import uvicorn  # noqa: PLC0415
 
+    proxies = get_settings().trusted_proxies.replace(" ", "")
     uvicorn.run(
         "phb.web.app:create_app",
         factory=True,
         host=host,
         port=port,
         workers=workers,
-        proxy_headers=True,
+        proxy_headers=bool(proxies),
+        forwarded_allow_ips=proxies or None,
         server_header=False,
         log_config=None,
     )

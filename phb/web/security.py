@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
 import secrets
@@ -185,6 +186,32 @@ class SecurityMiddleware:
             headers["strict-transport-security"] = "max-age=31536000; includeSubDomains"
         if not is_static:
             headers["cache-control"] = "no-store"
+
+
+def _is_trusted(address: str, networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)
+
+
+def client_address(request: Request[Any, Any, Any], settings: Settings) -> str:
+    """The address a request came from, as sign-in throttling and the security log count it.
+
+    ``X-Forwarded-For`` is believed only from a proxy listed in ``PHB_TRUSTED_PROXIES`` (none by default), and then
+    only its right-most address that is not itself a trusted proxy: the left part is whatever the client wrote.
+    """
+    peer = request.client.host if request.client else "unknown"
+    networks = settings.trusted_proxy_networks
+    if not _is_trusted(peer, networks):
+        return peer
+    forwarded = [part.strip() for value in request.headers.getall("x-forwarded-for", []) for part in value.split(",")]
+    forwarded = [part for part in forwarded if part]
+    for address in reversed(forwarded):
+        if not _is_trusted(address, networks):
+            return address
+    return forwarded[0] if forwarded else peer
 
 
 def require_login(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:

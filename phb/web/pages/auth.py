@@ -16,7 +16,7 @@ from phb.accounts.services import authenticate, end_session, start_session
 from phb.audit.services import AuditActor, act_as
 from phb.config import Settings
 from phb.web.rendering import render
-from phb.web.security import rotate_csrf
+from phb.web.security import client_address, rotate_csrf
 
 FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
@@ -34,7 +34,7 @@ def _settings(request: Request[Any, Any, Any]) -> Settings:
 
 
 def _client_ip(request: Request[Any, Any, Any]) -> str:
-    return request.client.host if request.client else "unknown"
+    return client_address(request, _settings(request))
 
 
 @get("/login", opt={"public": True}, sync_to_thread=False, include_in_schema=False)
