@@ -130,6 +130,15 @@ class LoginResult:
 
 
 GENERIC_FAILURE = "Enter a correct username and password"
+
+
+class ThrottledError(ValidationFailedError):
+    """Too many failed password checks: wait (the message says how long)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__({"current_password": message})
+
+
 # Attempts refused without checking a password; they do not make the delay longer.
 THROTTLED = "throttled"
 # A row that starts an account's count afresh: a successful sign-in, or an administrator clearing the delays.
@@ -438,16 +447,30 @@ def end_all_access(session: Session, user_id: int, *, reason: str, keep_session:
 
 
 def change_password(
-    session: Session, user: User, *, current: str, new: str, settings: Settings, keep_session: str | None = None
+    session: Session,
+    user: User,
+    *,
+    current: str,
+    new: str,
+    settings: Settings,
+    keep_session: str | None = None,
+    ip_address: str = "unknown",
 ) -> None:
     """Change one's own password: the current one must be right and the new one meet the policy.
 
-    Every other session of the user ends and every API token is revoked; ``keep_session`` (the session making
-    the change) stays signed in.
+    The current-password check is throttled like signing in, and its failures count towards the same delays: a
+    stolen session cannot be used to guess the password. Every other session of the user ends and every API
+    token is revoked; ``keep_session`` (the session making the change) stays signed in.
     """
-    del settings
     errors: dict[str, str] = {}
+    wait = login_wait(session, username=user.username, ip_address=ip_address, settings=settings)
+    if wait > dt.timedelta(0):
+        session.add(LoginAttempt(username=user.username, ip_address=ip_address, succeeded=False, reason=THROTTLED))
+        raise ThrottledError(_wait_message(wait))
     if not _verify(user.password_hash, current):
+        session.add(
+            LoginAttempt(username=user.username, ip_address=ip_address, succeeded=False, reason="bad_current_password")
+        )
         errors["current_password"] = "Your current password is not right"  # noqa: S105 - a message
     if problems := password_problems(new, username=user.username):
         errors["new_password"] = "; ".join(problems)

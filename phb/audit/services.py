@@ -115,6 +115,16 @@ def log_access(session: Session, *, user_id: int | None, person_id: int | None, 
         session.info.setdefault(_DENIALS_KEY, []).append(row)
 
 
+def log_read(session: Session, *, what: str, person_id: int | None = None) -> None:
+    """Note in the access log that the acting user took something away (a PDF, a FHIR resource, a report).
+
+    A read event, not an audit-trail event: these are answers to GET requests, which anyone can make a signed-in
+    browser send by a link from another site, so they must change no state (ASVS 5.0 V3.5.3). The access log
+    records who, what and the request id.
+    """
+    log_access(session, user_id=_actor(session).user_id, person_id=person_id, permission=what[:60], granted=True)
+
+
 def persist_denials(session: Session) -> None:
     """After a rollback, write the refusals the rolled-back transaction had logged, in a transaction of their own."""
     denials = session.info.pop(_DENIALS_KEY, [])

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from phb.access.rules import Actor
 from phb.access.services import visible_people
-from phb.audit.services import record
+from phb.audit.services import log_read
 from phb.people.models import Person
 from phb.people.rules import format_nhs_number
 from phb.plans.models import CarePlan, PlanReview, PlanVersion
@@ -147,14 +147,8 @@ def build_phb_return(session: Session, actor: Actor | None, quarter: Quarter) ->
 
 
 def record_export(session: Session, report: str, quarter: Quarter, fmt: str) -> None:
-    """Audit that a report left the system."""
-    record(
-        session,
-        action=f"reports.{report}.exported",
-        entity_type="report",
-        entity_id=f"{report}:{quarter}",
-        after={"quarter": str(quarter), "format": fmt},
-    )
+    """Log that a report left the system: a read event in the access log (the download is a GET: no state changes)."""
+    log_read(session, what=f"report.exported:{report}:{quarter}:{fmt}")
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from phb.access.rules import Actor, Permission
 from phb.access.services import require_person
-from phb.audit.services import record
+from phb.audit.services import log_read
 from phb.errors import ValidationFailedError
 from phb.spending import services
 from phb.spending.models import Finding
@@ -104,13 +104,8 @@ def audit_report(session: Session, actor: Actor, person_id: int, start: dt.date,
         resolutions=resolutions,
         recoveries=recoveries,
     )
-    record(
-        session,
-        action="dp_audit_report.generated",
-        entity_type="dp_audit_report",
-        person_id=person_id,
-        after={"start": start.isoformat(), "end": end.isoformat(), "findings": len(found)},
-    )
+    # A read event, not an audit-trail event: the report is answered to a GET, which must change no state.
+    log_read(session, what=f"dp_audit_report:{start.isoformat()}:{end.isoformat()}", person_id=person_id)
     return report
 
 

@@ -1,5 +1,6 @@
 """Your account (API tokens, password) and administrators managing accounts."""
 
+import datetime as dt
 import re
 
 from freezegun import freeze_time
@@ -223,3 +224,18 @@ def test_tokens_expire_and_their_last_use_is_recorded_and_shown(client, db):
         assert f'id="token-{stored.id}-last-used">20 December 2026' in client.get("/account").text
     with freeze_time("2027-01-01 09:01"):
         assert client.get("/api/v1/me", headers=bearer).status_code == 401
+
+
+def test_the_current_password_check_is_throttled_like_signing_in(client, db):
+    make_user(db, "casey", Role.CASE_MANAGER)
+    right = {"current_password": "correct horse battery staple", "new_password": "a much longer new passphrase"}
+    with freeze_time("2026-12-01 09:00") as frozen:
+        login(client, "casey")
+        for n in range(5):
+            guess = {**right, "current_password": f"guess number {n}"}
+            assert submit_form(client, "/account", guess, action="/account/password").status_code == 422
+        slowed = submit_form(client, "/account", right, action="/account/password")
+        assert slowed.status_code == 429
+        assert "Too many failed sign-in attempts" in slowed.text
+        frozen.tick(dt.timedelta(seconds=2))
+        assert submit_form(client, "/account", right, action="/account/password").status_code == 200

@@ -172,3 +172,27 @@ def test_absolute_timeout_ends_even_an_active_session_after_twelve_hours(client,
             client.get("/")
         assert client.get("/", follow_redirects=False).status_code == 303
     assert "absolute_timeout" in db.scalars(select(WebSession.ended_reason)).all()
+
+
+def test_signing_in_again_ends_the_previous_session(client, db):
+    make_user(db, "casey", Role.CASE_MANAGER)
+    login(client, "casey")
+    first = client.cookies.get(SESSION_COOKIE)
+    login(client, "casey")
+    second = client.cookies.get(SESSION_COOKIE)
+    assert first != second
+    client.cookies.set(SESSION_COOKIE, first, domain="testserver.local")  # replaying the earlier cookie
+    assert client.get("/", follow_redirects=False).status_code == 303
+    assert "replaced" in db.scalars(select(WebSession.ended_reason)).all()
+
+
+def test_logout_deletes_the_host_cookie_with_the_attributes_the_browser_needs(client, db):
+    make_user(db, "casey", Role.CASE_MANAGER)
+    login(client, "casey")
+    response = client.post("/logout", data={"_csrf_token": csrf(client)}, follow_redirects=False)
+    (deletion,) = [c for c in response.headers.get_list("set-cookie") if c.startswith(f"{SESSION_COOKIE}=")]
+    attributes = {part.strip().split("=")[0].lower() for part in deletion.split(";")}
+    # A browser refuses (and so ignores) a __Host- cookie set without Secure, deletions included.
+    assert {"secure", "path", "max-age"} <= attributes
+    assert "max-age=0" in deletion.lower().replace(" ", "")
+    assert "domain" not in attributes

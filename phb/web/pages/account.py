@@ -20,6 +20,7 @@ from phb.audit.services import AuditActor, act_as
 from phb.config import Settings
 from phb.errors import NotFoundError, ValidationFailedError
 from phb.web.rendering import redirect, render
+from phb.web.security import client_address
 
 STAFF_ROLES = [r for r in Role if r not in PORTAL_ROLES]
 FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -99,15 +100,19 @@ class AccountController(Controller):
                 new=str(data.get("new_password", "")),
                 settings=settings,
                 keep_session=request.cookies.get(settings.session_cookie),
+                ip_address=client_address(request, settings),
             )
         except ValidationFailedError as exc:
+            # The failed check (it slows the next ones) must be kept although the response is an error.
+            db_session.commit()
             context = {
                 "tokens": services.list_api_tokens(db_session, actor.user_id),
                 "errors": exc.errors,
                 "new_token": None,
                 "role_labels": ROLE_LABELS,
             }
-            return render(request, "account/account.html", context, status_code=422)
+            status = 429 if isinstance(exc, services.ThrottledError) else 422
+            return render(request, "account/account.html", context, status_code=status)
         return redirect(request, "/account?changed=1")
 
 

@@ -63,6 +63,10 @@ def login(request: Request[Any, Any, Any], data: FormData, db_session: Session) 
             db_session, username=username, password=password, ip_address=_client_ip(request), settings=settings
         )
         if result.user is not None:
+            previous = request.cookies.get(settings.session_cookie)
+            if previous:
+                # Signing in again replaces the session this browser had (ASVS 5.0 V7.2.4): its token stops working.
+                end_session(db_session, previous, reason="replaced")
             act_as(
                 db_session,
                 AuditActor(
@@ -100,7 +104,18 @@ def logout(request: Request[Any, Any, Any], db_session: Session) -> Response[Any
     if token:
         end_session(db_session, token)
     response = Redirect(path="/login", status_code=303)
-    response.delete_cookie(settings.session_cookie, path="/")
+    # Deleted with the attributes it was set with: a browser ignores a __Host- cookie without Secure, deletion
+    # included, and would keep sending the old token.
+    response.set_cookie(
+        settings.session_cookie,
+        "",
+        max_age=0,
+        expires=0,
+        path="/",
+        secure=settings.cookie_secure,
+        httponly=True,
+        samesite="lax",
+    )
     rotate_csrf(request)
     return response
 
