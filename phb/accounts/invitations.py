@@ -150,39 +150,39 @@ class LiveInvitation:
 
 
 def portal_accounts(session: Session, actor: Actor, person_id: int) -> list[PortalAccount]:
-    """Everyone with an account that reads this person's records through the portal."""
+    """Everyone with an active account that reads this person's records through the portal (one query)."""
     person = require_person(session, actor, Permission.PERSON_READ, person_id)
-    accounts = [
-        PortalAccount(u.id, u.username, u.display_name, "Budget holder", u.created_at, u.last_login_at)
-        for u in session.scalars(
-            select(User).where(User.person_id == person.id, User.is_active.is_(True)).order_by(User.id)
-        )
-    ]
     rows = session.execute(
-        select(User, Supporter)
-        .join(Supporter, Supporter.user_id == User.id)
-        .where(Supporter.person_id == person.id, User.is_active.is_(True))
+        select(User.id, User.username, User.display_name, User.created_at, User.last_login_at, Supporter.name)
+        .outerjoin(Supporter, (Supporter.user_id == User.id) & (Supporter.person_id == person.id))
+        .where(User.is_active.is_(True), (User.person_id == person.id) | Supporter.id.is_not(None))
         .order_by(User.id)
     ).all()
-    accounts += [
-        PortalAccount(u.id, u.username, u.display_name, f"Acts for them: {s.name}", u.created_at, u.last_login_at)
-        for u, s in rows
+    return [
+        PortalAccount(
+            row.id,
+            row.username,
+            row.display_name,
+            "Budget holder" if row.name is None else f"Acts for them: {row.name}",
+            row.created_at,
+            row.last_login_at,
+        )
+        for row in rows
     ]
-    return accounts
 
 
 def live_invitations(session: Session, actor: Actor, person_id: int) -> list[LiveInvitation]:
-    """The person's links that can still be used."""
+    """The person's links that can still be used (one query)."""
     person = require_person(session, actor, Permission.PERSON_READ, person_id)
-    names = {s.id: s.name for s in session.scalars(select(Supporter).where(Supporter.person_id == person.id))}
+    rows = session.execute(
+        select(Invitation.id, Invitation.created_at, Invitation.expires_at, Supporter.name)
+        .outerjoin(Supporter, Supporter.id == Invitation.supporter_id)
+        .where(Invitation.person_id == person.id, Invitation.accepted_at.is_(None), Invitation.expires_at > utcnow())
+        .order_by(Invitation.id)
+    ).all()
     return [
-        LiveInvitation(
-            i.id,
-            person.full_name if i.supporter_id is None else names.get(i.supporter_id, ""),
-            i.created_at,
-            i.expires_at,
-        )
-        for i in _live(session, person.id)
+        LiveInvitation(row.id, person.full_name if row.name is None else row.name, row.created_at, row.expires_at)
+        for row in rows
     ]
 
 
