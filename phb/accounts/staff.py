@@ -97,6 +97,10 @@ def request_roles(session: Session, actor: Actor, user: User, roles: list[Role])
     require(session, actor, Permission.USER_ADMIN)
     if user.id == actor.user_id:
         raise ForbiddenError("You cannot change your own roles: ask another administrator")
+    if user.person_id is not None or user.role_set & PORTAL_ROLES:
+        # A budget holder's or representative's account is made and revoked from the person's page; giving it a
+        # staff role would hand a member of the public the records of everyone else.
+        raise ValidationFailedError({"roles": "This is a budget holder's or representative's account"})
     wanted = {str(r) for r in _staff_roles(roles)}
     user.roles = [r for r in user.roles if r.role in wanted]
     pending = {g.role: g for g in pending_grants(session, user_id=user.id)}

@@ -17,7 +17,7 @@ from phb.accounts.staff import (
 )
 from phb.config import Settings
 from phb.errors import ForbiddenError, NotFoundError, ValidationFailedError
-from tests.factories import make_user
+from tests.factories import make_person, make_user
 
 
 def test_an_administrator_cannot_change_their_own_roles(db):
@@ -93,3 +93,13 @@ def test_setting_a_password_from_a_link_ends_every_session_and_token_of_the_acco
     complete_setup(db, link, password="a fresh long passphrase")
     assert session_actor(db, session_token, Settings(secret_key="x")) is None
     assert resolve_api_token(db, api_token) is None
+
+
+def test_a_portal_account_cannot_be_given_staff_roles(db):
+    admin = make_user(db, "admin", Role.ADMINISTRATOR)
+    person = make_person(db, "Margaret", "Okafor")
+    margaret = make_user(db, "margaret", Role.PERSON, person_id=person.id)
+    with pytest.raises(ValidationFailedError):
+        request_roles(db, actor_for(db, admin), margaret, [Role.CHC_SERVICE_MANAGER])
+    assert margaret.role_set == {Role.PERSON}
+    assert pending_grants(db) == []
