@@ -9,7 +9,7 @@ slips into the database anonymously.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, cast
@@ -123,6 +123,28 @@ def log_read(session: Session, *, what: str, person_id: int | None = None) -> No
     records who, what and the request id.
     """
     log_access(session, user_id=_actor(session).user_id, person_id=person_id, permission=what[:60], granted=True)
+
+
+def log_shown(session: Session, person_ids: Iterable[int], *, what: str) -> None:
+    """Note in the access log every person a list or search showed the acting user.
+
+    One row per person, in one statement, so "who saw Margaret's NHS number?" is answered for lists too, not only
+    for her own page.
+    """
+    user_id, now, request_id = _actor(session).user_id, utcnow(), request_id_var.get()
+    rows = [
+        {
+            "accessed_at": now,
+            "user_id": user_id,
+            "person_id": person_id,
+            "permission": what[:60],
+            "outcome": "granted",
+            "request_id": request_id,
+        }
+        for person_id in dict.fromkeys(person_ids)
+    ]
+    if rows:
+        session.execute(_LOG_ACCESS, rows)
 
 
 def persist_denials(session: Session) -> None:
