@@ -111,9 +111,6 @@ class SecurityMiddleware:
             actor, token_scope = await anyio.to_thread.run_sync(_resolve_user, scope, settings, session_token, bearer)
         scope["user"] = actor
         scope["auth"] = "token" if bearer and actor else ("session" if actor else None)
-        if token_scope == "read" and request.method in UNSAFE_METHODS:  # noqa: S105 - a scope, not a secret
-            await self._reject_read_only_token(scope, receive, send)
-            return
 
         csrf_cookie = request.cookies.get(settings.csrf_cookie)
         new_csrf = None
@@ -135,6 +132,9 @@ class SecurityMiddleware:
                     headers.add("set-cookie", self._csrf_cookie_header(str(rotated or new_csrf)))
             await send(message)
 
+        if token_scope == "read" and request.method in UNSAFE_METHODS:  # noqa: S105 - a scope, not a secret
+            await self._reject_read_only_token(scope, receive, send_with_headers)
+            return
         await self.app(scope, receive, send_with_headers)
 
     async def _csrf_ok(self, request: Request[Any, Any, Any], expected: str, new_csrf: str | None) -> bool:

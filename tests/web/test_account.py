@@ -200,6 +200,7 @@ def test_a_read_only_token_cannot_change_records(client, db):
     refused = client.post("/api/v1/people", headers=reader, json=person)
     assert refused.status_code == 403
     assert "may only read" in refused.json()["detail"]
+    assert refused.headers["x-content-type-options"] == "nosniff"  # hardened like every other response
     assert client.get("/api/v1/people", headers=reader).status_code == 200
     assert client.post("/api/v1/people", headers=writer, json=person).status_code == 201
     page = client.get("/account").text
