@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from phb.accounts.models import ApiToken, RoleGrant, User
 from phb.accounts.rules import Role
+from phb.accounts.services import NO_PASSWORD
 from tests.factories import make_person, make_user
 from tests.web.helpers import login, page_forms, post_form, submit_form
 
@@ -101,6 +102,25 @@ def test_a_new_account_sets_its_own_password_and_its_roles_wait_for_a_second_adm
     assert sam.role_set == {Role.CHC_SERVICE_MANAGER, Role.PEER_REVIEWER}
     client.post("/logout", data={"_csrf_token": client.cookies.get("__Host-phb_csrf")})
     assert login(client, "sam", "chosen by the owner alone").status_code == 303
+
+
+def test_a_set_up_link_cannot_be_used_from_a_signed_in_session(client, db):
+    make_user(db, "admin", Role.ADMINISTRATOR)
+    login(client, "admin")
+    made = submit_form(
+        client,
+        "/admin/users",
+        {"username": "sam", "display_name": "Sam", "roles": "peer_reviewer"},
+        action="/admin/users",
+    )
+    link = _setup_link(made.text)
+    assert "Sign out to use this link" in client.get(link).text
+    with TestClient(client.app, base_url="https://testserver.local") as signed_out:
+        (form,) = [f for f in page_forms(signed_out.get(link).text) if f["action"] == link]
+    chosen = {**form["fields"], "password": "the administrator's pick", "confirm_password": "the administrator's pick"}
+    assert client.post(link, data=chosen).status_code == 403
+    sam = db.scalar(select(User).where(User.username == "sam"))
+    assert sam.password_hash == NO_PASSWORD
 
 
 def test_an_administrator_cannot_give_themself_access_to_health_records(client, db):

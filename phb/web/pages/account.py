@@ -231,6 +231,8 @@ class AccountSetupController(Controller):
     def setup_page(self, request: Request[Any, Any, Any], db_session: Session, token: str) -> Template:
         """Choose your password."""
         setup = staff.open_setup(db_session, token)
+        if request.scope.get("user") is not None:
+            return render(request, "portal/invitation_signed_in.html", {})  # only its owner, signed out
         user = _user(db_session, setup.user_id)
         return render(request, "account/setup.html", {"errors": {}, "token": token, "username": user.username})
 
@@ -238,7 +240,10 @@ class AccountSetupController(Controller):
     def set_password(
         self, request: Request[Any, Any, Any], db_session: Session, token: str, data: FormData
     ) -> Response[Any]:
-        """Set the password; the link stops working."""
+        """Set the password; the link stops working. Not from a signed-in session (the administrator's, say)."""
+        staff.open_setup(db_session, token)
+        if request.scope.get("user") is not None:
+            return render(request, "portal/invitation_signed_in.html", {}, status_code=403)
         act_as(db_session, AuditActor(user_id=None, label="account setup"))
         password = str(data.get("password", ""))
         errors: dict[str, str] = {}
