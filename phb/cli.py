@@ -87,16 +87,22 @@ def db_restore(source: Path) -> None:
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=1, show_default=True, type=int)
 def serve(host: str, port: int, workers: int) -> None:
-    """Serve the app with uvicorn (a production-grade ASGI server)."""
+    """Serve the app with uvicorn (a production-grade ASGI server).
+
+    Proxy headers (``X-Forwarded-For``, ``X-Forwarded-Proto``) are believed only from the addresses in
+    ``PHB_TRUSTED_PROXIES``; with none set (the default) they are ignored, whoever sends them.
+    """
     import uvicorn  # noqa: PLC0415
 
+    proxies = get_settings().trusted_proxies.replace(" ", "")
     uvicorn.run(
         "phb.web.app:create_app",
         factory=True,
         host=host,
         port=port,
         workers=workers,
-        proxy_headers=True,
+        proxy_headers=bool(proxies),
+        forwarded_allow_ips=proxies or None,
         server_header=False,
         log_config=None,
     )
@@ -127,11 +133,16 @@ def users() -> None:
     "--role", "roles", multiple=True, default=["administrator"], show_default=True, help="Repeat for several roles."
 )
 @click.option("--email", default=None)
-@click.password_option()
-def users_create(username: str, display_name: str, roles: tuple[str, ...], email: str | None, password: str) -> None:
-    """Create an account (the first administrator, typically)."""
+@click.option(
+    "--base-url", default="http://127.0.0.1:8000", show_default=True, help="Where the service is reached, for the link."
+)
+def users_create(username: str, display_name: str, roles: tuple[str, ...], email: str | None, base_url: str) -> None:
+    """Create an account (the first administrator, typically) and print the one-time link to set its password.
+
+    Nobody but the account's owner chooses its password: give them the link.
+    """
     from phb.accounts.rules import Role  # noqa: PLC0415
-    from phb.accounts.services import create_user  # noqa: PLC0415
+    from phb.accounts.staff import SETUP_DAYS, bootstrap_staff  # noqa: PLC0415
     from phb.audit.services import AuditActor, act_as  # noqa: PLC0415
     from phb.db import create_db_engine, make_session_factory  # noqa: PLC0415
     from phb.errors import ValidationFailedError  # noqa: PLC0415
@@ -144,8 +155,8 @@ def users_create(username: str, display_name: str, roles: tuple[str, ...], email
     with factory() as session:
         act_as(session, AuditActor(user_id=None, label="cli:phb users create"))
         try:
-            user = create_user(
-                session, username=username, display_name=display_name, password=password, roles=role_values, email=email
+            user, token = bootstrap_staff(
+                session, username=username, display_name=display_name, roles=role_values, email=email
             )
         except ValidationFailedError as exc:
             for field, message in exc.errors.items():
@@ -153,6 +164,7 @@ def users_create(username: str, display_name: str, roles: tuple[str, ...], email
             sys.exit(2)
         session.commit()
         click.echo(f"created user {user.username} with roles {', '.join(r.value for r in role_values)}")
+        click.echo(f"They set their password here (one use, {SETUP_DAYS} days): {base_url.rstrip('/')}/setup/{token}")
 
 
 @main.group()

@@ -6,14 +6,19 @@ sessions, throttled logins. ``get_settings()`` is cached; tests build their own 
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _split(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]
 
 
 def _default_database_url() -> str:
@@ -40,10 +45,18 @@ class Settings(BaseSettings):
     # Browsers accept Secure cookies on http://127.0.0.1 and localhost, so this stays on by default.
     cookie_secure: bool = True
 
-    login_max_failures: int = 5  # consecutive failures before the account locks
-    login_lockout_minutes: int = 15
-    login_ip_max_failures: int = 20  # failures from one address in the window before answering 429
+    # Progressive sign-in delays (phb.accounts.services.login_wait), never a hard lock: after this many failures
+    # at one account the wait doubles from 1 second with each further failure ...
+    login_max_failures: int = 5
+    login_lockout_minutes: int = 15  # ... up to this long from the address that failed ...
+    login_account_max_delay_seconds: int = 30  # ... and up to this long from anywhere else
+    login_failure_window_minutes: int = 60  # failures older than this are forgotten
+    login_ip_max_failures: int = 20  # failures from one address, whatever the account, before its waits start
     login_ip_window_minutes: int = 15
+
+    # Addresses (or networks, CIDR) of reverse proxies whose X-Forwarded-For may be believed, comma-separated.
+    # None by default: otherwise anyone could choose the address their sign-in attempts are counted against.
+    trusted_proxies: str = ""
 
     assets_dir: Path = PROJECT_ROOT / "node_modules"
     # Move everything built at startup (modules, templates, SQLAlchemy's metadata) out of the garbage collector's
@@ -51,6 +64,18 @@ class Settings(BaseSettings):
     # cut the budget page's p99 from 160 ms to 27 ms (docs/performance.md). Tests, which build hundreds of apps
     # in one process, turn it off.
     freeze_heap: bool = True
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_addresses(cls, value: str) -> str:
+        for item in _split(value):
+            ipaddress.ip_network(item, strict=False)  # a ValueError names the bad entry at start-up
+        return value
+
+    @property
+    def trusted_proxy_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+        """``trusted_proxies`` parsed."""
+        return tuple(ipaddress.ip_network(item, strict=False) for item in _split(self.trusted_proxies))
 
     @property
     def session_cookie(self) -> str:

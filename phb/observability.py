@@ -8,6 +8,7 @@ log line, an audit event and a user's complaint about one request can be matched
 from __future__ import annotations
 
 import logging
+import re
 import sys
 from contextvars import ContextVar
 
@@ -23,6 +24,38 @@ def _add_request_id(
     return event_dict
 
 
+# One-time links carry their credential in the path (/invite/<token>, /setup/<token>), and a search may carry an
+# NHS number in the query string: neither may reach a log line, where far more people can read it than the
+# database (ASVS 5.0 V16.2.5).
+_LINK_TOKEN = re.compile(r"/(invite|setup)/[^/?#\s\"]+")
+_NHS_NUMBER = re.compile(r"(?<!\d)\d{3}(?:\s|%20|\+|-)?\d{3}(?:\s|%20|\+|-)?\d{4}(?!\d)")
+REDACTED = "[redacted]"
+
+
+def redact(text: str) -> str:
+    """``text`` with link tokens and NHS-number-like digit runs replaced by ``[redacted]``."""
+    return _NHS_NUMBER.sub(REDACTED, _LINK_TOKEN.sub(rf"/\1/{REDACTED}", text))
+
+
+def _redact_event(_logger: object, _method: str, event_dict: structlog.typing.EventDict) -> structlog.typing.EventDict:
+    for key in ("path", "url", "query_string", "event"):
+        value = event_dict.get(key)
+        if isinstance(value, str):
+            event_dict[key] = redact(value)
+    return event_dict
+
+
+class _RedactingFilter(logging.Filter):
+    """Redacts the standard library's records too: uvicorn's access lines put the path and query in ``args``."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)
+        if isinstance(record.msg, str):
+            record.msg = redact(record.msg)
+        return True
+
+
 def configure_logging(*, log_format: str = "console", level: str = "INFO") -> None:
     """Route structlog and the standard library's logging (uvicorn, SQLAlchemy) through one formatter."""
     shared: list[structlog.typing.Processor] = [
@@ -31,6 +64,7 @@ def configure_logging(*, log_format: str = "console", level: str = "INFO") -> No
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
+        _redact_event,
     ]
     renderer: structlog.typing.Processor = (
         structlog.processors.JSONRenderer() if log_format == "json" else structlog.dev.ConsoleRenderer(colors=False)
@@ -42,6 +76,7 @@ def configure_logging(*, log_format: str = "console", level: str = "INFO") -> No
         cache_logger_on_first_use=True,
     )
     handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(_RedactingFilter())
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             foreign_pre_chain=shared,

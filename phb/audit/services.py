@@ -9,7 +9,7 @@ slips into the database anonymously.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, cast
@@ -113,6 +113,38 @@ def log_access(session: Session, *, user_id: int | None, person_id: int | None, 
     session.execute(_LOG_ACCESS, row)  # a Core insert: this runs on every staff read of a person
     if not granted:
         session.info.setdefault(_DENIALS_KEY, []).append(row)
+
+
+def log_read(session: Session, *, what: str, person_id: int | None = None) -> None:
+    """Note in the access log that the acting user took something away (a PDF, a FHIR resource, a report).
+
+    A read event, not an audit-trail event: these are answers to GET requests, which anyone can make a signed-in
+    browser send by a link from another site, so they must change no state (ASVS 5.0 V3.5.3). The access log
+    records who, what and the request id.
+    """
+    log_access(session, user_id=_actor(session).user_id, person_id=person_id, permission=what[:60], granted=True)
+
+
+def log_shown(session: Session, person_ids: Iterable[int], *, what: str) -> None:
+    """Note in the access log every person a list or search showed the acting user.
+
+    One row per person, in one statement, so "who saw Margaret's NHS number?" is answered for lists too, not only
+    for her own page.
+    """
+    user_id, now, request_id = _actor(session).user_id, utcnow(), request_id_var.get()
+    rows = [
+        {
+            "accessed_at": now,
+            "user_id": user_id,
+            "person_id": person_id,
+            "permission": what[:60],
+            "outcome": "granted",
+            "request_id": request_id,
+        }
+        for person_id in dict.fromkeys(person_ids)
+    ]
+    if rows:
+        session.execute(_LOG_ACCESS, rows)
 
 
 def persist_denials(session: Session) -> None:

@@ -6,7 +6,6 @@ pounds format, built from the pence so no float arithmetic happens on the way.
 
 from __future__ import annotations
 
-import csv
 import io
 from decimal import Decimal
 
@@ -14,6 +13,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from phb.budgets.schemas import SheetRead
+from phb.spreadsheets import csv_writer, xlsx_append
 
 HEADERS = (
     "What it buys",
@@ -63,7 +63,7 @@ def _summary(sheet: SheetRead) -> list[tuple[str, str]]:
 def sheet_csv(sheet: SheetRead) -> str:
     """The lines, a blank row, then the totals."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv_writer(out)
     writer.writerow(HEADERS)
     writer.writerows(_rows(sheet))
     writer.writerow([])
@@ -77,23 +77,23 @@ def sheet_xlsx(sheet: SheetRead, title: str) -> bytes:
     book = Workbook()
     ws = book.active
     ws.title = "Budget sheet"
-    ws.append([title])
+    xlsx_append(ws, [title])
     ws["A1"].font = Font(bold=True, size=14)
-    ws.append([f"Version {sheet.version}"])
-    ws.append(list(HEADERS))
+    xlsx_append(ws, [f"Version {sheet.version}"])
+    xlsx_append(ws, HEADERS)
     for cell in ws[3]:
         cell.font = Font(bold=True)
     for row in _rows(sheet):
-        ws.append([*row[:3], Decimal(row[3]), Decimal(row[4]), row[5], Decimal(row[6]), row[7]])
+        xlsx_append(ws, [*row[:3], Decimal(row[3]), Decimal(row[4]), row[5], Decimal(row[6]), row[7]])
         ws.cell(row=ws.max_row, column=4).number_format = "£#,##0.00"
         ws.cell(row=ws.max_row, column=7).number_format = "£#,##0.00"
-    ws.append([])
+    xlsx_append(ws, [])
     for label, value in _summary(sheet):
         try:
-            ws.append([label, None, None, None, None, None, Decimal(value)])
+            xlsx_append(ws, [label, None, None, None, None, None, Decimal(value)])
             ws.cell(row=ws.max_row, column=7).number_format = "£#,##0.00"
         except ArithmeticError:
-            ws.append([label, value])
+            xlsx_append(ws, [label, value])
     for column, width in zip("ABCDEFGH", (40, 40, 26, 14, 10, 18, 16, 34), strict=True):
         ws.column_dimensions[column].width = width
     out = io.BytesIO()

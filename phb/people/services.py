@@ -15,7 +15,7 @@ from phb.access.services import require, require_person, visible_people
 from phb.accounts.models import User
 from phb.accounts.rules import Role
 from phb.audit.chain import jsonable
-from phb.audit.services import because
+from phb.audit.services import because, log_shown
 from phb.clock import today as _today
 from phb.db import utcnow
 from phb.errors import ConflictError, ValidationFailedError
@@ -115,9 +115,10 @@ def caseload(
     )
     # Rows of the five columns a caseload line shows, not Person objects: hydrating 25 whole people cost more
     # than the two queries.
-    return Page[PersonSummary](
-        items=[PersonSummary.model_validate(row) for row in rows], page=page, per_page=per_page, total=total
-    )
+    items = [PersonSummary.model_validate(row) for row in rows]
+    # Each line shows an NHS number and a date of birth: the read is logged like opening the record.
+    log_shown(session, (p.id for p in items), what="person.search" if search.strip() else "person.list")
+    return Page[PersonSummary](items=items, page=page, per_page=per_page, total=total)
 
 
 _SUMMARY_COLUMNS = tuple(getattr(Person, name) for name in PersonSummary.model_fields)

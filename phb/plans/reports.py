@@ -8,7 +8,6 @@ the ``phb report`` command sees everyone.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 from collections.abc import Iterable
@@ -18,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from phb.access.rules import Actor
 from phb.access.services import visible_people
-from phb.audit.services import record
+from phb.audit.services import log_read
 from phb.clock import ENGLAND
 from phb.people.models import Person
 from phb.people.rules import format_nhs_number
@@ -37,6 +36,7 @@ from phb.plans.rules import (
     phb_return,
 )
 from phb.plans.services import facts, versions_as_at
+from phb.spreadsheets import csv_writer
 
 UK_TIME = ENGLAND
 
@@ -147,14 +147,8 @@ def build_phb_return(session: Session, actor: Actor | None, quarter: Quarter) ->
 
 
 def record_export(session: Session, report: str, quarter: Quarter, fmt: str) -> None:
-    """Audit that a report left the system."""
-    record(
-        session,
-        action=f"reports.{report}.exported",
-        entity_type="report",
-        entity_id=f"{report}:{quarter}",
-        after={"quarter": str(quarter), "format": fmt},
-    )
+    """Log that a report left the system: a read event in the access log (the download is a GET: no state changes)."""
+    log_read(session, what=f"report.exported:{report}:{quarter}:{fmt}")
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -164,7 +158,7 @@ def record_export(session: Session, report: str, quarter: Quarter, fmt: str) -> 
 
 def _csv(header: Iterable[str], rows: Iterable[Iterable[object]]) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv_writer(out, lineterminator="\n")
     writer.writerow(header)
     writer.writerows(rows)
     return out.getvalue()

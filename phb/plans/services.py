@@ -18,7 +18,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 from phb.access.rules import Actor, Permission
 from phb.access.services import require_person
 from phb.accounts.models import User
-from phb.audit.services import because, record
+from phb.audit.services import because, log_read
 from phb.budgets.models import PaymentSchedule, ScheduledPayment
 from phb.clock import today
 from phb.db import Base, utcnow
@@ -329,16 +329,13 @@ def plan_history(session: Session, actor: Actor, person_id: int) -> list[Version
 
 
 def record_sharing(session: Session, actor: Actor, person_id: int, fmt: str) -> None:
-    """Audit that the plan left the system (PDF, FHIR): who took it, in which format."""
+    """Log that the plan left the system (PDF, FHIR): a read event in the access log, who took it in which format.
+
+    Not an audit-trail event: the PDF and FHIR downloads are GET requests, which must change no state.
+    """
     plan = require_plan(session, person_id)
-    record(
-        session,
-        action="care_plans.shared",
-        entity_type="care_plans",
-        entity_id=plan.id,
-        person_id=person_id,
-        after={"format": fmt, "version": plan.current_version, "by": actor.username},
-    )
+    del actor  # the access log takes the acting user from the session, as every read does
+    log_read(session, what=f"plan.shared:{fmt}:v{plan.current_version}", person_id=person_id)
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from collections.abc import Iterator, Sequence
 from itertools import islice
 from typing import IO, NamedTuple
 
-from phb.spending.exceptions import MalformedStatement
+from phb.spending.exceptions import MalformedStatement, unreadable_csv
 from phb.spending.statements import (
     DATE_CACHE,
     MAX_DESCRIPTION,
@@ -169,10 +169,12 @@ def read_batches(source: IO[bytes], profile: str, summary: StatementSummary, siz
         return
     chosen = PROFILES[profile]
     text = io.TextIOWrapper(source, encoding=chosen.encoding, newline="")
+    reader = csv.reader(text, delimiter=chosen.delimiter)
     try:
-        reader = csv.reader(text, delimiter=chosen.delimiter)
         layout = CsvLayout.read_header(reader, chosen)
         yield from _CsvBatches(layout, reader, size)
+    except csv.Error as exc:  # an upload error is the uploader's to fix: a 422 naming the line, never a 500
+        raise unreadable_csv(reader.line_num, exc) from exc
     except UnicodeDecodeError as exc:
         raise MalformedStatement(
             1, f"the file is not {chosen.encoding} text as the {chosen.label} layout needs"

@@ -10,8 +10,9 @@ import re
 from importlib import resources
 from typing import TextIO
 
-from phb.spending.exceptions import MalformedStatement
+from phb.spending.exceptions import MalformedStatement, unreadable_csv
 from phb.spending.rules import RuleSet, StatementLine, check_line, load_rules
+from phb.spreadsheets import csv_writer
 
 REQUIRED_COLUMNS = ("date", "description", "amount")
 OUTPUT_COLUMNS = ("exclusion", "reason")
@@ -92,10 +93,19 @@ def check_csv(in_stream: TextIO, out_stream: TextIO, rules: RuleSet) -> int:
             Rows before the bad one have already been written.
     """
     reader = csv.DictReader(in_stream)
+    try:
+        flagged = _check_rows(reader, out_stream, rules)
+    except csv.Error as exc:
+        # DictReader counts a line only once it has read it; the csv reader under it has counted the failed one.
+        raise unreadable_csv(reader.reader.line_num, exc) from exc
+    return flagged
+
+
+def _check_rows(reader: csv.DictReader[str], out_stream: TextIO, rules: RuleSet) -> int:
     fieldnames = _read_header(reader)
     column = {name.strip().lower(): name for name in fieldnames}
     mcc_column = column.get("mcc")
-    writer = csv.writer(out_stream, lineterminator="\n")
+    writer = csv_writer(out_stream, lineterminator="\n")
     writer.writerow([*fieldnames, *OUTPUT_COLUMNS])
     flagged = 0
     for row in reader:

@@ -6,7 +6,6 @@ the same model as a page and a PDF (WeasyPrint).
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 
@@ -16,12 +15,13 @@ from sqlalchemy.orm import Session
 
 from phb.access.rules import Actor, Permission
 from phb.access.services import require_person
-from phb.audit.services import record
+from phb.audit.services import log_read
 from phb.errors import ValidationFailedError
 from phb.spending import services
 from phb.spending.models import Finding
 from phb.spending.planning import REG15_GROUNDS
 from phb.spending.schemas import LABELS, AccountSummary, FindingRow, SpendRow
+from phb.spreadsheets import csv_writer, xlsx_append
 
 
 class RecoveryRow(BaseModel):
@@ -104,13 +104,8 @@ def audit_report(session: Session, actor: Actor, person_id: int, start: dt.date,
         resolutions=resolutions,
         recoveries=recoveries,
     )
-    record(
-        session,
-        action="dp_audit_report.generated",
-        entity_type="dp_audit_report",
-        person_id=person_id,
-        after={"start": start.isoformat(), "end": end.isoformat(), "findings": len(found)},
-    )
+    # A read event, not an audit-trail event: the report is answered to a GET, which must change no state.
+    log_read(session, what=f"dp_audit_report:{start.isoformat()}:{end.isoformat()}", person_id=person_id)
     return report
 
 
@@ -197,7 +192,7 @@ def _title(report: AuditReport) -> list[list[str]]:
 def to_csv(report: AuditReport) -> str:
     """The report as one CSV file, its parts one after another under a title line each."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv_writer(out, lineterminator="\n")
     writer.writerows(_title(report))
     for title, header, rows in _sections(report):
         writer.writerow([])
@@ -215,12 +210,12 @@ def to_xlsx(report: AuditReport) -> bytes:
     summary = book.active
     summary.title = "Summary"
     for row in _title(report):
-        summary.append(row)
+        xlsx_append(summary, row)
     for title, header, rows in _sections(report):
         sheet = book.create_sheet(title[:31])
-        sheet.append(header)
+        xlsx_append(sheet, header)
         for row in rows:
-            sheet.append(row)
+            xlsx_append(sheet, row)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from itertools import repeat
 from typing import IO, Final, Literal, NamedTuple
 
-from phb.spending.exceptions import MalformedStatement
+from phb.spending.exceptions import MalformedStatement, unreadable_csv
 
 Sign = Literal["negative_out", "positive_out"]
 MAX_DESCRIPTION: Final = 300
@@ -385,11 +385,14 @@ def read_csv(stream: IO[str], profile: StatementProfile) -> Iterator[ParsedLine]
         MalformedStatement: naming the line and the field, e.g. "line 7: Amount '12.3.4' is not an amount".
     """
     reader = csv.reader(stream, delimiter=profile.delimiter)
-    layout = CsvLayout.read_header(reader, profile)
-    for row in reader:
-        line = layout.parse(row, reader.line_num)
-        if line is not None:
-            yield line
+    try:
+        layout = CsvLayout.read_header(reader, profile)
+        for row in reader:
+            line = layout.parse(row, reader.line_num)
+            if line is not None:
+                yield line
+    except csv.Error as exc:
+        raise unreadable_csv(reader.line_num, exc) from exc
 
 
 def _decimal_pence(value: decimal.Decimal, line_number: int, field_name: str) -> int:

@@ -1,7 +1,8 @@
 """The request pipeline's security work, in order: request id, who is calling, CSRF, response headers.
 
 * Request id: taken from a well-formed ``X-Request-ID`` or made fresh; bound to every log line and audit event.
-* Who: a ``__Host-`` session cookie (server-side session, idle and absolute timeouts) or an API bearer token.
+* Who: a ``__Host-`` session cookie (server-side session, idle and absolute timeouts) or an API bearer token,
+  which counts only under ``/api/v1`` (and the API's description): a "read" token gets 403 on unsafe methods.
   The user's :class:`~phb.access.rules.Actor` goes into ``scope["user"]``; anonymous requests carry ``None``
   and are stopped by :func:`require_login` unless the route is marked public.
 * CSRF: every state-changing request made with a session cookie must echo the CSRF cookie's value in the
@@ -13,6 +14,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+import json
 import re
 import secrets
 import uuid
@@ -26,6 +29,7 @@ from litestar.datastructures import MutableScopeHeaders
 from litestar.enums import ScopeType
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers import BaseRouteHandler
+from litestar.response.base import ASGIResponse
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from phb.access.rules import Actor
@@ -39,6 +43,8 @@ from phb.web.dbsession import session_from_scope
 CSRF_SCOPE_KEY = "phb.csrf_token"
 NEW_CSRF_SCOPE_KEY = "phb.csrf_new"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# Where an API token is accepted: the JSON API and its description.
+TOKEN_PATHS = ("/api/v1/", "/schema/")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -48,17 +54,21 @@ CSP = (
 log = get_logger(__name__)
 
 
-def _resolve_user(scope: Scope, settings: Settings, session_token: str | None, bearer: str | None) -> Actor | None:
+def _resolve_user(
+    scope: Scope, settings: Settings, session_token: str | None, bearer: str | None
+) -> tuple[Actor | None, str | None]:
+    """The caller and, for an API token, the token's scope."""
     session = session_from_scope(scope)
-    actor = None
+    actor, token_scope = None, None
     if bearer:
-        user = resolve_api_token(session, bearer)
-        actor = None if user is None else actor_for(session, user)
+        use = resolve_api_token(session, bearer)
+        if use is not None:
+            actor, token_scope = actor_for(session, use.user), use.scope
     elif session_token:
         actor = session_actor(session, session_token, settings)
     if actor is not None:
         act_as(session, audit_actor(actor))
-    return actor
+    return actor, token_scope
 
 
 class SecurityMiddleware:
@@ -90,11 +100,15 @@ class SecurityMiddleware:
         settings = self.settings
         authorization = request.headers.get("authorization", "")
         bearer = authorization[7:].strip() if authorization.lower().startswith("bearer ") else None
+        if not scope["path"].startswith(TOKEN_PATHS):
+            # An API token opens the API and nothing else: no page, no account management (so no token can make
+            # another token or change the password). Elsewhere the header is ignored, CSRF checks included.
+            bearer = None
         session_token = request.cookies.get(settings.session_cookie)
         is_static = scope["path"].startswith(("/static/", "/assets/"))
-        actor = None
+        actor, token_scope = None, None
         if (bearer or session_token) and not is_static:
-            actor = await anyio.to_thread.run_sync(_resolve_user, scope, settings, session_token, bearer)
+            actor, token_scope = await anyio.to_thread.run_sync(_resolve_user, scope, settings, session_token, bearer)
         scope["user"] = actor
         scope["auth"] = "token" if bearer and actor else ("session" if actor else None)
 
@@ -118,6 +132,9 @@ class SecurityMiddleware:
                     headers.add("set-cookie", self._csrf_cookie_header(str(rotated or new_csrf)))
             await send(message)
 
+        if token_scope == "read" and request.method in UNSAFE_METHODS:  # noqa: S105 - a scope, not a secret
+            await self._reject_read_only_token(scope, receive, send_with_headers)
+            return
         await self.app(scope, receive, send_with_headers)
 
     async def _csrf_ok(self, request: Request[Any, Any, Any], expected: str, new_csrf: str | None) -> bool:
@@ -131,6 +148,21 @@ class SecurityMiddleware:
                 value = form.get("_csrf_token")
                 sent = value if isinstance(value, str) else None
         return bool(sent) and secrets.compare_digest(str(sent), expected)
+
+    async def _reject_read_only_token(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = ASGIResponse(
+            body=json.dumps(
+                {
+                    "type": "about:blank",
+                    "title": "You do not have permission to do this",
+                    "status": 403,
+                    "detail": "This API token may only read; make a read and write token to change records",
+                }
+            ).encode(),
+            status_code=403,
+            media_type="application/problem+json",
+        )
+        await response(scope, receive, send)
 
     async def _reject_csrf(self, scope: Scope, receive: Receive, send: Send) -> None:
         from phb.web.errors import csrf_failure_response  # noqa: PLC0415 - errors imports templates lazily
@@ -154,6 +186,32 @@ class SecurityMiddleware:
             headers["strict-transport-security"] = "max-age=31536000; includeSubDomains"
         if not is_static:
             headers["cache-control"] = "no-store"
+
+
+def _is_trusted(address: str, networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)
+
+
+def client_address(request: Request[Any, Any, Any], settings: Settings) -> str:
+    """The address a request came from, as sign-in throttling and the security log count it.
+
+    ``X-Forwarded-For`` is believed only from a proxy listed in ``PHB_TRUSTED_PROXIES`` (none by default), and then
+    only its right-most address that is not itself a trusted proxy: the left part is whatever the client wrote.
+    """
+    peer = request.client.host if request.client else "unknown"
+    networks = settings.trusted_proxy_networks
+    if not _is_trusted(peer, networks):
+        return peer
+    forwarded = [part.strip() for value in request.headers.getall("x-forwarded-for", []) for part in value.split(",")]
+    forwarded = [part for part in forwarded if part]
+    for address in reversed(forwarded):
+        if not _is_trusted(address, networks):
+            return address
+    return forwarded[0] if forwarded else peer
 
 
 def require_login(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:

@@ -29,8 +29,15 @@ LEON = "9990000069"
 PERSON_VIEWER = "leon"
 
 
+# Pages opened from a one-time link (an invitation, a staff account's set-up): only someone signed out sees the form.
+LINK_PAGES = ("/invite/", "/setup/")
+SIGNED_OUT = ""
+
+
 def viewers_for(path: str) -> tuple[str, ...]:
-    """Who to try ``path`` as: the person first for their own pages, staff for the rest."""
+    """Who to try ``path`` as: the person first for their own pages, nobody for link pages, staff for the rest."""
+    if path.startswith(LINK_PAGES):
+        return (SIGNED_OUT,)
     return (PERSON_VIEWER, *VIEWERS) if path.startswith("/my/") else VIEWERS
 
 
@@ -69,7 +76,9 @@ def sample_params(live_server: str) -> dict[str, Any]:
 
     from phb.accounts import invitations  # noqa: PLC0415
     from phb.accounts.models import User  # noqa: PLC0415
+    from phb.accounts.rules import Role  # noqa: PLC0415
     from phb.accounts.services import actor_for  # noqa: PLC0415
+    from phb.accounts.staff import invite_staff  # noqa: PLC0415
     from phb.audit.services import AuditActor, act_as  # noqa: PLC0415
     from phb.db import create_db_engine  # noqa: PLC0415
 
@@ -113,6 +122,15 @@ def sample_params(live_server: str) -> dict[str, Any]:
         params["finding_id"] = _finding_with_a_repayment_notice(session)
         uninvited = params.pop("_uninvited")  # someone without an account yet: only they can be invited
         params["token"] = invitations.invite(session, actor_for(session, casey), uninvited)
+        admin = session.scalars(select(User).where(User.username == "admin")).one()
+        _, params["setup_token"] = invite_staff(
+            session,
+            actor_for(session, admin),
+            username="newstarter",
+            display_name="New Starter",
+            email=None,
+            roles=[Role.CASE_MANAGER],
+        )
         session.commit()
     engine.dispose()
     return params
@@ -145,6 +163,8 @@ def _finding_with_a_repayment_notice(session: Any) -> int:
 
 
 def fill(path: str, params: dict[str, Any]) -> str:
+    if path.startswith("/setup/"):
+        params = {**params, "token": params["setup_token"]}
     for name, person_id in params.get("_person_for", {}).items():
         if f"{{{name}:" in path:  # a record Leon has none of: use its own person's pages
             params = {**params, "person_id": person_id}
@@ -211,7 +231,8 @@ def test_every_signed_in_page_has_no_accessibility_violations(browser, live_serv
             if viewer not in contexts:
                 context = browser.new_context()
                 page = context.new_page()
-                sign_in(page, live_server, viewer)
+                if viewer != SIGNED_OUT:
+                    sign_in(page, live_server, viewer)
                 contexts[viewer] = page
             page = contexts[viewer]
             if _is_download(page, live_server + url):

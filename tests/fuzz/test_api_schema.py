@@ -42,7 +42,7 @@ def _app_and_token() -> tuple[object, str]:
             password="fuzzing all day long",
             roles=[Role.CHC_SERVICE_MANAGER, Role.CASE_MANAGER],
         )
-        token = create_api_token(session, user, name="fuzz")
+        token = create_api_token(session, user, name="fuzz", scope="write")  # the fuzzer writes too
         session.commit()
     app = create_app(Settings(database_url=url, secret_key="fuzz", log_level="CRITICAL", freeze_heap=False), factory)
     return app, token

@@ -5,7 +5,7 @@ import datetime as dt
 from freezegun import freeze_time
 from sqlalchemy import select
 
-from phb.accounts.models import LoginAttempt, User, WebSession
+from phb.accounts.models import LoginAttempt, WebSession
 from phb.accounts.rules import Role
 from phb.accounts.services import disable_user
 from tests.factories import make_user
@@ -47,17 +47,21 @@ def test_wrong_password_gives_the_same_message_as_unknown_user_and_is_recorded(c
     assert reasons[-2:] == ["bad_password", "unknown_user"]
 
 
-def test_account_locks_after_five_failures_even_with_the_right_password(client, db):
+def test_after_five_failures_sign_in_is_delayed_not_locked_and_says_the_same_for_an_unknown_account(client, db):
     make_user(db, "casey", Role.CASE_MANAGER)
-    for _ in range(5):
-        login(client, "casey", "wrong password here")
-    locked = login(client, "casey")
-    assert locked.status_code == 400
-    assert "locked" in locked.text
-    user = db.scalar(select(User).where(User.username == "casey"))
-    assert user is not None
-    db.refresh(user)
-    assert user.locked_until is not None
+    with freeze_time("2026-12-01 09:00") as frozen:
+        for _ in range(5):
+            login(client, "casey", "wrong password here")
+            login(client, "nobody", "wrong password here")
+        slowed = login(client, "casey")  # the right password, during the delay
+        unknown = login(client, "nobody")
+        assert slowed.status_code == unknown.status_code == 429
+        message = "Too many failed sign-in attempts. Wait 1 second and try again."
+        assert message in slowed.text
+        assert message in unknown.text
+        assert "locked" not in slowed.text
+        frozen.tick(dt.timedelta(seconds=60))
+        assert login(client, "casey").status_code == 303  # a delay, not a lock
 
 
 def test_post_without_csrf_token_is_refused_and_changes_nothing(client, db):
@@ -168,3 +172,27 @@ def test_absolute_timeout_ends_even_an_active_session_after_twelve_hours(client,
             client.get("/")
         assert client.get("/", follow_redirects=False).status_code == 303
     assert "absolute_timeout" in db.scalars(select(WebSession.ended_reason)).all()
+
+
+def test_signing_in_again_ends_the_previous_session(client, db):
+    make_user(db, "casey", Role.CASE_MANAGER)
+    login(client, "casey")
+    first = client.cookies.get(SESSION_COOKIE)
+    login(client, "casey")
+    second = client.cookies.get(SESSION_COOKIE)
+    assert first != second
+    client.cookies.set(SESSION_COOKIE, first, domain="testserver.local")  # replaying the earlier cookie
+    assert client.get("/", follow_redirects=False).status_code == 303
+    assert "replaced" in db.scalars(select(WebSession.ended_reason)).all()
+
+
+def test_logout_deletes_the_host_cookie_with_the_attributes_the_browser_needs(client, db):
+    make_user(db, "casey", Role.CASE_MANAGER)
+    login(client, "casey")
+    response = client.post("/logout", data={"_csrf_token": csrf(client)}, follow_redirects=False)
+    (deletion,) = [c for c in response.headers.get_list("set-cookie") if c.startswith(f"{SESSION_COOKIE}=")]
+    attributes = {part.strip().split("=")[0].lower() for part in deletion.split(";")}
+    # A browser refuses (and so ignores) a __Host- cookie set without Secure, deletions included.
+    assert {"secure", "path", "max-age"} <= attributes
+    assert "max-age=0" in deletion.lower().replace(" ", "")
+    assert "domain" not in attributes

@@ -157,7 +157,7 @@ def test_two_people_editing_at_once_the_second_is_told_and_shown_what_changed(cl
 
 def test_api_token_authenticates_without_csrf_and_validation_names_fields(client, db):
     casey = make_user(db, "casey", Role.CASE_MANAGER)
-    token = create_api_token(db, casey, name="test")
+    token = create_api_token(db, casey, name="test", scope="write")
     headers = {"Authorization": f"Bearer {token}"}
     assert client.get("/api/v1/me", headers=headers).json()["username"] == "casey"
     bad = client.post("/api/v1/people", headers=headers, json={**VALID, "nhs_number": "123"})

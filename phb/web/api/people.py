@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from litestar import Controller, get, post, put
+from typing import Any
+
+from litestar import Controller, Request, get, post, put
 from litestar.status_codes import HTTP_201_CREATED
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from phb.access.rules import Actor
+from phb.accounts import invitations
+from phb.accounts.schemas import InvitationCreate, InvitationMade
 from phb.people import services
 from phb.people.schemas import (
     CareCoordinatorAssign,
@@ -85,6 +89,19 @@ class PeopleApi(Controller):
     def add_supporter(self, actor: Actor, db_session: Session, person_id: int, data: SupporterCreate) -> SupporterRead:
         """Record a representative or nominee."""
         return SupporterRead.model_validate(services.add_supporter(db_session, actor, person_id, data))
+
+    @post("/{person_id:int}/invitations", status_code=HTTP_201_CREATED, sync_to_thread=True)
+    def invite(
+        self, request: Request[Any, Any, Any], actor: Actor, db_session: Session, person_id: int, data: InvitationCreate
+    ) -> InvitationMade:
+        """Make a one-time link (seven days) with which the person sets up their own account.
+
+        With ``supporter_id``, the link is for their representative or nominee. An earlier link for the same person
+        and relationship stops working. The link is shown once.
+        """
+        token = invitations.invite(db_session, actor, person_id, supporter_id=data.supporter_id)
+        link = f"{str(request.base_url).rstrip('/')}/invite/{token}"
+        return InvitationMade(link=link, expires_at=invitations.expiry_of(db_session, token))
 
 
 ROUTES = [me, PeopleApi]

@@ -7,7 +7,6 @@ due and overdue, record how notices were delivered, and read the quarterly repor
 
 from __future__ import annotations
 
-import csv
 import io
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -38,6 +37,7 @@ from phb.governance.appeals.schemas import (
 )
 from phb.governance.rules import DECISION_LABELS
 from phb.people.rules import format_nhs_number
+from phb.spreadsheets import csv_writer
 from phb.web.forms import clean_form, parse_form
 from phb.web.rendering import redirect, render
 from phb.web.security import require_staff
@@ -252,7 +252,7 @@ class StaffAppealsController(Controller):
     def report_csv(self, actor: Actor, db_session: Session) -> Response[str]:
         """The report as CSV."""
         out = io.StringIO()
-        writer = csv.writer(out)
+        writer = csv_writer(out)
         writer.writerow(
             [
                 "quarter",

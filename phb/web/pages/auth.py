@@ -16,7 +16,7 @@ from phb.accounts.services import authenticate, end_session, start_session
 from phb.audit.services import AuditActor, act_as
 from phb.config import Settings
 from phb.web.rendering import render
-from phb.web.security import rotate_csrf
+from phb.web.security import client_address, rotate_csrf
 
 FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
@@ -34,7 +34,7 @@ def _settings(request: Request[Any, Any, Any]) -> Settings:
 
 
 def _client_ip(request: Request[Any, Any, Any]) -> str:
-    return request.client.host if request.client else "unknown"
+    return client_address(request, _settings(request))
 
 
 @get("/login", opt={"public": True}, sync_to_thread=False, include_in_schema=False)
@@ -52,6 +52,7 @@ def login(request: Request[Any, Any, Any], data: FormData, db_session: Session) 
     password = str(data.get("password", ""))
     target = safe_next(str(data.get("next", "")))
     errors = {}
+    throttled = False
     if not username:
         errors["username"] = "Enter your username"
     if not password:
@@ -62,6 +63,10 @@ def login(request: Request[Any, Any, Any], data: FormData, db_session: Session) 
             db_session, username=username, password=password, ip_address=_client_ip(request), settings=settings
         )
         if result.user is not None:
+            previous = request.cookies.get(settings.session_cookie)
+            if previous:
+                # Signing in again replaces the session this browser had (ASVS 5.0 V7.2.4): its token stops working.
+                end_session(db_session, previous, reason="replaced")
             act_as(
                 db_session,
                 AuditActor(
@@ -82,11 +87,12 @@ def login(request: Request[Any, Any, Any], data: FormData, db_session: Session) 
         # The failed attempt (and any lockout) must be kept although the response is an error.
         db_session.commit()
         errors["username"] = result.message
+        throttled = result.throttled
     return render(
         request,
         "auth/login.html",
         {"form": {"username": username}, "errors": errors, "next_url": target},
-        status_code=429 if "Too many" in errors.get("username", "") else 400,
+        status_code=429 if throttled else 400,
     )
 
 
@@ -98,7 +104,18 @@ def logout(request: Request[Any, Any, Any], db_session: Session) -> Response[Any
     if token:
         end_session(db_session, token)
     response = Redirect(path="/login", status_code=303)
-    response.delete_cookie(settings.session_cookie, path="/")
+    # Deleted with the attributes it was set with: a browser ignores a __Host- cookie without Secure, deletion
+    # included, and would keep sending the old token.
+    response.set_cookie(
+        settings.session_cookie,
+        "",
+        max_age=0,
+        expires=0,
+        path="/",
+        secure=settings.cookie_secure,
+        httponly=True,
+        samesite="lax",
+    )
     rotate_csrf(request)
     return response
 

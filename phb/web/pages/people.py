@@ -11,6 +11,7 @@ from litestar.response import Redirect, Response, Template
 from sqlalchemy.orm import Session
 
 from phb.access.rules import Actor
+from phb.accounts import invitations
 from phb.accounts.rules import Role
 from phb.audit.presentation import describe
 from phb.audit.services import person_history
@@ -123,6 +124,9 @@ class PeopleController(Controller):
             "care_team": services.care_team(db_session, actor, person_id),
             "candidates": [(u.id, u.display_name) for u in services.care_team_candidates(db_session)],
             "can_assign": actor.has_any(Role.CHC_SERVICE_MANAGER),
+            "portal_accounts": invitations.portal_accounts(db_session, actor, person_id),
+            "live_invitations": invitations.live_invitations(db_session, actor, person_id),
+            "can_invite": invitations.may_manage(db_session, actor, person_id),
         }
         return render(request, "people/person.html", context, blocks=["person-details"])
 

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from phb import clock
 from phb.access.rules import Actor
+from phb.audit.services import log_shown
 from phb.errors import ConflictError, ValidationFailedError
 from phb.people import services as people_services
 from phb.people.rules import format_nhs_number
@@ -429,6 +430,7 @@ class ReviewsController(Controller):
         if show != "all":
             rows = [r for r in rows if r.status is not ReviewStatus.SCHEDULED]
         result = Page[DashboardRow].slice_of(rows, page, REVIEWS_PER_PAGE)
+        log_shown(db_session, (r.person_id for r in result.items), what="plan.reviews_dashboard")
         context = _common(rows=result.items, result=result, counts=counts, show=show, ReviewStatus=ReviewStatus)
         context["today"] = clock.today()
         return render(request, "plans/dashboard.html", context, blocks=["reviews-results"])

@@ -22,7 +22,7 @@ from phb.audit.services import AuditActor, act_as
 from phb.errors import ValidationFailedError
 from phb.people.models import Person, Supporter
 from phb.web.pages.people import person_sections
-from phb.web.rendering import render
+from phb.web.rendering import redirect, render
 from phb.web.security import require_staff
 
 FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -39,6 +39,8 @@ class InvitationController(Controller):
     def invitation_page(self, request: Request[Any, Any, Any], db_session: Session, token: str) -> Template:
         """Set up your account from the link your care coordinator gave you."""
         invitation = invitations.open_invitation(db_session, token)
+        if request.scope.get("user") is not None:
+            return _signed_in(request, status_code=200)
         person = db_session.get(Person, invitation.person_id)
         return render(
             request,
@@ -50,7 +52,10 @@ class InvitationController(Controller):
     def accept_invitation(
         self, request: Request[Any, Any, Any], db_session: Session, token: str, data: FormData
     ) -> Response[Any]:
-        """Create the account; the link stops working."""
+        """Create the account; the link stops working. Only someone signed out can: it makes a new account."""
+        invitations.open_invitation(db_session, token)
+        if request.scope.get("user") is not None:
+            return _signed_in(request, status_code=403)
         act_as(db_session, AuditActor(user_id=None, label="invitation"))
         password = str(data.get("password", ""))
         errors: dict[str, str] = {}
@@ -72,6 +77,39 @@ class InvitationController(Controller):
             "first_name": person.given_name if person else "",
         }
         return render(request, "portal/invitation.html", context, status_code=422)
+
+
+def _signed_in(request: Request[Any, Any, Any], *, status_code: int) -> Template:
+    """Refuse an invitation link to a signed-in session.
+
+    An invitation sets up a new account for the person or their representative, so a member of staff cannot
+    take one for themself by following the link they made.
+    """
+    return render(request, "portal/invitation_signed_in.html", {}, status_code=status_code)
+
+
+class PortalAccountsController(Controller):
+    """Staff who may change a person's record revoke the portal accounts and cancel the links on their page."""
+
+    path = "/people/{person_id:int}"
+    include_in_schema = False
+    guards = [require_staff]  # noqa: RUF012
+
+    @post("/portal-accounts/{user_id:int}/revoke", sync_to_thread=True)
+    def revoke_account(
+        self, request: Request[Any, Any, Any], actor: Actor, db_session: Session, person_id: int, user_id: int
+    ) -> Response[Any]:
+        """The account no longer reads this person's records."""
+        invitations.revoke_portal_account(db_session, actor, person_id, user_id)
+        return redirect(request, f"/people/{person_id}")
+
+    @post("/invitations/{invitation_id:int}/cancel", sync_to_thread=True)
+    def cancel_invitation(
+        self, request: Request[Any, Any, Any], actor: Actor, db_session: Session, person_id: int, invitation_id: int
+    ) -> Response[Any]:
+        """The link stops working."""
+        invitations.cancel_invitation(db_session, actor, person_id, invitation_id)
+        return redirect(request, f"/people/{person_id}")
 
 
 @post("/people/{person_id:int}/invitations", guards=[require_staff], sync_to_thread=True, include_in_schema=False)
@@ -126,4 +164,4 @@ class PortalController(Controller):
         )
 
 
-ROUTES = [InvitationController, make_invitation, PortalController]
+ROUTES = [InvitationController, make_invitation, PortalAccountsController, PortalController]

@@ -92,3 +92,9 @@ def test_rows_are_streamed_not_loaded_whole():
     with pytest.raises(MalformedStatement, match=r"^line 3:"):
         check_csv(cast("TextIO", lines()), out, load_default_rules())
     assert "BET365" in out.getvalue()  # the good row was already written
+
+
+def test_a_field_over_the_csv_limit_names_the_line():
+    text = "date,description,amount\n2026-03-01,SHOP,-1.00\n2026-03-02," + "A" * 2_000_000 + ",-1.00\n"
+    with pytest.raises(MalformedStatement, match=r"^line 3: the line cannot be read as CSV: a field is longer"):
+        check_csv(io.StringIO(text), io.StringIO(), load_default_rules())

@@ -168,7 +168,7 @@ def test_api_refuses_an_action_without_owner_and_serves_fhir_to_the_person(clien
     person = make_person(db, "Aisha", "Rahman", case_manager=casey)
     with freeze_time("2026-07-01"):
         agreed_plan(db, actor(db, casey), person.id, agreed_on=dt.date(2026, 7, 1))
-    staff_token = create_api_token(db, casey, name="t")
+    staff_token = create_api_token(db, casey, name="t", scope="write")
     bad = client.post(
         f"/api/v1/people/{person.id}/plan/actions",
         json={"outcome_ref": 1, "description": "Book physio", "owner": "", "due_on": None},
@@ -177,7 +177,7 @@ def test_api_refuses_an_action_without_owner_and_serves_fhir_to_the_person(clien
     assert bad.status_code == 422
     assert set(bad.json()["errors"]) == {"owner", "due_on"}
     account = make_user(db, "aisha", Role.PERSON, person_id=person.id)
-    token = create_api_token(db, account, name="mine")
+    token = create_api_token(db, account, name="mine", scope="write")
     auth = {"Authorization": f"Bearer {token}"}
     mine = client.get(f"/api/v1/people/{person.id}/plan", headers=auth)
     assert mine.status_code == 200

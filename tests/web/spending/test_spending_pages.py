@@ -12,7 +12,7 @@ from phb.accounts.rules import Role
 from phb.spending.models import Finding, StatementTransaction
 from tests.factories import make_person, make_user
 from tests.factories_spending import SAMPLES, make_account, statement
-from tests.web.helpers import csrf, login, post_form
+from tests.web.helpers import csrf, login, post_form, submit_form
 
 QUARTER = statement(
     "2026-10-01,LEEDS ICB PHB,2150.00,,3150.00",
@@ -210,3 +210,22 @@ def test_api_imports_and_lists_findings(client, db):
     queue = client.get("/api/v1/findings?category=surplus").json()
     assert queue["total"] == 1
     assert queue["items"][0]["amount"] == "1572.54"
+
+
+def test_an_oversized_field_is_a_422_naming_the_line_not_a_500(client, db):
+    make_user(db, "dana", Role.DIRECT_PAYMENTS_OFFICER)
+    person = make_person(db)
+    account = make_account(db, person.id)
+    login(client, "dana")
+    url = f"/people/{person.id}/spending/accounts/{account.id}/imports"
+    huge = statement("2026-10-01,SHOP,-1.00,,", "2026-10-02," + "A" * 2_000_000 + ",-2.00,,")
+    response = submit_form(
+        client,
+        f"/people/{person.id}/spending/accounts/{account.id}",
+        {"profile": "generic"},
+        action=url,
+        files={"file": ("statement.csv", io.BytesIO(huge), "text/csv")},
+    )
+    assert response.status_code == 422
+    assert "line 3: the line cannot be read as CSV: a field is longer than a statement line may hold" in response.text
+    assert db.scalar(select(func.count()).select_from(StatementTransaction)) == 0
