@@ -141,6 +141,11 @@ def _money_picture(db_session: Session, actor: Actor, person_id: int, budget: Mo
     return picture
 
 
+def answer_field(finding_id: int) -> str:
+    """The name (and id) of the answer box for one of the team's questions on the spending page."""
+    return f"answer-{finding_id}"
+
+
 def bar_class(percent: object) -> str:
     """A CSS class for a chart bar's width, in steps of 5% (the CSP forbids inline widths)."""
     value = max(0, min(100, round(float(str(percent)) / 5) * 5))
@@ -155,6 +160,7 @@ def _common(request: Request[Any, Any, Any], actor: Actor, person: Person, **ext
         "large": request.query_params.get("size") == "large",
         "base": f"/my/{person.id}",
         "bar_class": bar_class,
+        "answer_field": answer_field,
         **extra,
     }
 
@@ -284,14 +290,17 @@ class MyPagesController(Controller):
         """Answer the team's question about some spending."""
         person = require_person(db_session, actor, Permission.PERSON_READ, person_id)
         answers = _answers()
-        text = str(data.get("answer", ""))
+        # One page can hold several questions, so each answer box is named after its finding (its id is the
+        # error summary's link target); read the box the page rendered for this finding.
+        field_name = answer_field(finding_id)
+        text = str(data.get(field_name, ""))
         if answers is not None:
             if finding_id not in {q.id for q in answers.person_queries(db_session, actor, person_id)}:
                 raise NotFoundError("finding", finding_id)  # someone else's, seen through this person's address
             try:
                 answers.answer_query(db_session, actor, finding_id, text)
             except ValidationFailedError as exc:
-                errors = {finding_id: {f"answer-{finding_id}": m for m in exc.errors.values()}}
+                errors = {finding_id: {field_name: next(iter(exc.errors.values()))}}
                 return self._spending_page(
                     request, actor, db_session, person, errors=errors, form={finding_id: text}, status_code=422
                 )
