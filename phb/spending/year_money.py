@@ -71,7 +71,8 @@ class YearMoney:
     scheduled: bool
     direct_payment: Money = ZERO  # due in the period: so far and to come
     due_so_far: Money = ZERO  # of which due by today
-    opening_balance: Money = ZERO  # in the accounts at the start of the period
+    opening_balance: Money = ZERO  # in the accounts at the start of the period (or when their records start)
+    opening_on: dt.date | None = None  # the day of the opening balance: the start, or a later first account
     paid_in_by_nhs: Money = ZERO  # credits matched to scheduled payments
     other_money_in: Money = ZERO  # every other credit
     spent: Money = ZERO  # every debit
@@ -149,7 +150,8 @@ def year_money(
             )
         )
     ]
-    checks = match_payments(due, money_in, today, min(opened_on for _id, _balance, opened_on in accounts))
+    records_from = min(opened_on for _id, _balance, opened_on in accounts)
+    checks = match_payments(due, money_in, today, records_from)
     in_year = {c.id: c.pence for c in money_in if c.posted_on >= start}
     from_nhs = sum(in_year.get(c.credit_id, 0) for c in checks if c.credit_id is not None)
     return YearMoney(
@@ -161,6 +163,7 @@ def year_money(
         direct_payment=direct_payment,
         due_so_far=due_so_far,
         opening_balance=from_pence(opening),
+        opening_on=max(start, records_from),
         paid_in_by_nhs=from_pence(from_nhs),
         other_money_in=from_pence(sum(in_year.values()) - from_nhs),
         spent=from_pence(0 if spent is None else -to_pence(spent)),

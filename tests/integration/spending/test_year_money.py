@@ -67,6 +67,7 @@ def test_left_to_spend_is_the_direct_payment_due_this_year_less_what_was_spent(d
     assert money.left == gbp("5371.48")  # not the whole budget less spending, and not less money paid in
 
     assert money.opening_balance == gbp("980.00")  # £1,000.00 opening, less the card payment in March
+    assert money.opening_on == dt.date(2026, 4, 1)
     assert money.paid_in_by_nhs == gbp("1955.37")  # three scheduled payments arrived
     assert money.other_money_in == gbp("75.00")  # the refund and the winnings are not NHS money
     assert money.balance == gbp("560.37")
@@ -147,3 +148,4 @@ def test_without_an_account_or_a_direct_payment(db, leon):
     nothing = year_money(db, staff, someone.id, *YEAR, TODAY)
     assert (nothing.recorded, nothing.scheduled, nothing.direct_payment) == (True, False, gbp("0.00"))
     assert nothing.balance == gbp("1000.00")
+    assert nothing.opening_on == dt.date(2026, 9, 30)  # the account was opened in September: its balance then
