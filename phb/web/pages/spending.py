@@ -388,8 +388,19 @@ class FindingsController(Controller):
         overdue: str = "",
         sort: str = "due",
         page: int = 1,
+        person: int | None = None,
+        account: int | None = None,
     ) -> Template:
-        """Findings to work, filtered and sorted; the filter form updates the results in place (HTMX) or reloads."""
+        """Findings to work, filtered and sorted; the filter form updates the results in place (HTMX) or reloads.
+
+        ``person`` (and ``account``, one of theirs) keep one person's findings: their findings view, reached from
+        their spending page. Someone the actor may not see is "Page not found", not an empty list with a name.
+        """
+        about = None
+        if person is not None:
+            about = people.person_detail(db_session, actor, person)
+            if account is not None:
+                services.account_summary(db_session, actor, person, account)  # 404 unless it is one of theirs
         result = findings.queue(
             db_session,
             actor,
@@ -397,11 +408,23 @@ class FindingsController(Controller):
             category=category,
             owner=owner,
             overdue=bool(overdue),
+            person_id=person,
+            account_id=account if person is not None else None,
             sort=sort,
             page=page,
         )
-        filters = {"status": status, "category": category, "owner": owner, "overdue": overdue, "sort": sort}
-        context = _context(result=result, filters=filters, team=findings.team(db_session, actor))
+        filters: dict[str, Any] = {
+            "status": status,
+            "category": category,
+            "owner": owner,
+            "overdue": overdue,
+            "sort": sort,
+        }
+        if about is not None:  # only when set: an empty "person=" is not a number
+            filters["person"] = about.id
+            if account is not None:
+                filters["account"] = account
+        context = _context(result=result, filters=filters, team=findings.team(db_session, actor), about=about)
         return render(request, "spending/findings.html", context, blocks=["findings-results"])
 
     def _detail(self, db_session: Session, actor: Actor, finding_id: int, **extra: Any) -> dict[str, Any]:  # noqa: ANN401
