@@ -283,3 +283,21 @@ def test_the_team_asks_and_the_person_answers_through_the_pages(client: Any, db:
     _sign_in(client, "dana")
     seen = client.get(f"/findings/{finding.id}")
     assert "Plants for my sensory garden" in seen.text  # the team reads the answer on the finding
+
+
+def test_the_person_makes_and_revokes_an_api_token_with_the_account_forms(client: Any, db: Session) -> None:
+    person = make_person(db, "Leon", "Baptiste")
+    make_user(db, "leon", Role.PERSON, person_id=person.id)
+    _sign_in(client, "leon")
+
+    unnamed = submit_form(client, "/account", {"name": " "}, action="/account/tokens")
+    assert unnamed.status_code == 422
+    assert "Enter a name for the token" in unnamed.text
+    made = submit_form(client, "/account", {"name": "My budget spreadsheet"}, action="/account/tokens")
+    assert made.status_code == 201
+    assert 'id="new-token"' in made.text
+    token_id = re.search(r'action="/account/tokens/(\d+)/revoke"', made.text)
+    assert token_id is not None
+    revoked = submit_form(client, "/account", action=f"/account/tokens/{token_id[1]}/revoke")
+    assert revoked.status_code == 200
+    assert "Revoked" in revoked.text
