@@ -396,3 +396,22 @@ def test_the_budget_page_before_spending_is_recorded_and_without_a_direct_paymen
     paid_by = _section(nora_page, "paid-by", "</table>")
     assert "Direct payment, paid into your account £0.00" in paid_by
     assert "Total £9,000.00" in paid_by
+
+
+def test_the_team_sees_the_same_direct_payments_and_which_were_late_or_missing(client: Any, db: Session) -> None:
+    with freeze_time("2026-07-10 10:00:00"):
+        person, _staff = _person_with_budget(db)
+        authorised_direct_payment(
+            db, person.id, annual="7821.48", per_period="651.79", first_payment_on=dt.date(2026, 4, 1)
+        )
+        account = make_account(db, person.id, opened_on=dt.date(2026, 3, 1), opening_balance=gbp("1000.00"))
+        officer = actor(db, make_user(db, "dana", Role.DIRECT_PAYMENTS_OFFICER))
+        import_statement(db, officer, account.id, io.BytesIO(QUARTER), filename="q.csv", profile="generic")
+        login(client, "dana")
+        page = client.get(f"/people/{person.id}/spending").text
+
+    payments = _section(page, "direct-payments", "</table>")
+    assert "Leon’s direct payments this year" in payments
+    assert "1 June 2026 £651.79 Not received" in payments
+    assert "2 late or not received" in page
+    assert "Left to spend this year £5,371.48" in page

@@ -13,6 +13,7 @@ from litestar.response import Response, Template
 from sqlalchemy.orm import Session
 
 from phb.access.rules import Actor
+from phb.budgets.rules import budget_year
 from phb.errors import ConflictError, ValidationFailedError
 from phb.people import services as people
 from phb.people.rules import format_nhs_number
@@ -33,6 +34,7 @@ from phb.spending.schemas import (
     ResolutionInput,
 )
 from phb.spending.statements import PROFILES
+from phb.spending.year_money import year_money
 from phb.web.forms import clean_form, parse_form
 from phb.web.rendering import redirect, render
 from phb.web.security import require_staff
@@ -93,11 +95,14 @@ class SpendingController(Controller):
 
     @get("/", sync_to_thread=True)
     def overview(self, request: Request[Any, Any, Any], actor: Actor, db_session: Session, person_id: int) -> Template:
-        """Every account with its balance, available money and surplus check; add an account; the audit report."""
+        """Accounts and their money, this year's direct payments and whether each arrived, a new account, the report."""
         person = people.person_detail(db_session, actor, person_id)
         accounts = services.accounts(db_session, actor, person_id)
         start, end = _period("", "")
-        context = _context(person=person, accounts=accounts, form={}, errors={}, start=start, end=end)
+        today = services.today()
+        year_start, year_end = budget_year(today)
+        year = year_money(db_session, actor, person_id, year_start, year_end, today)
+        context = _context(person=person, accounts=accounts, form={}, errors={}, start=start, end=end, year=year)
         return render(request, "spending/person.html", context)
 
     @post("/accounts", sync_to_thread=True)
