@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from phb.access.rules import Actor
@@ -177,3 +178,82 @@ def add_and_propose(
             dp_notice_days=28,
         ),
     )
+
+
+def authorised_direct_payment(
+    db: Session,
+    person_id: int,
+    *,
+    annual: str,
+    per_period: str,
+    first_payment_on: dt.date,
+    options: Sequence[str] = ("direct_payment",),
+    frequency: str = "monthly",
+    effective_to: dt.date | None = None,
+) -> Any:
+    """An authorised final budget with a direct payment, and its payment schedule, straight through the models.
+
+    For areas that read the schedule (the person's money): the authorisation itself is tested with the budgets and
+    governance services. The schedule is built by ``make_schedule``, as an authorisation builds it.
+    """
+    from phb.budgets import services  # noqa: PLC0415
+    from phb.budgets.models import FinalBudget  # noqa: PLC0415
+
+    number = len(db.scalars(select(FinalBudget.id).where(FinalBudget.person_id == person_id)).all()) + 1
+    final = FinalBudget(
+        person_id=person_id,
+        number=number,
+        sheet_version=1,
+        annual_amount=gbp(annual),
+        effective_from=first_payment_on,
+        effective_to=effective_to,
+        management_options=",".join(options),
+        dp_amount_per_period=gbp(per_period),
+        dp_frequency=frequency,
+        dp_first_payment_on=first_payment_on,
+        dp_recipient="person",
+        dp_notice_days=28,
+        proposed_by_name="Casey",
+    )
+    db.add(final)
+    db.flush()
+    _authorised(db, final)
+    services.make_schedule(db, final, decided_on=first_payment_on)
+    return final
+
+
+def authorise_notional(db: Session, person_id: int, annual: str) -> Any:
+    """An authorised final budget the NHS holds for the person (notional): no direct payment, no schedule."""
+    from phb.budgets.models import FinalBudget  # noqa: PLC0415
+
+    final = FinalBudget(
+        person_id=person_id,
+        number=1,
+        sheet_version=1,
+        annual_amount=gbp(annual),
+        effective_from=dt.date(2026, 4, 1),
+        management_options="notional",
+        proposed_by_name="Casey",
+    )
+    db.add(final)
+    db.flush()
+    _authorised(db, final)
+    return final
+
+
+def _authorised(db: Session, final: Any) -> None:
+    """The authorisation record of ``final`` (two-person sign-off is the budgets service's to test)."""
+    from phb.budgets.models import BudgetDecision  # noqa: PLC0415
+
+    db.add(
+        BudgetDecision(
+            person_id=final.person_id,
+            subject_type="final_budget",
+            subject_id=final.id,
+            outcome="authorised",
+            decided_by_name="Sam",
+            decided_by_role="chc_service_manager",
+            reasons="Covers the assessed needs",
+        )
+    )
+    db.flush()

@@ -105,7 +105,9 @@ def caseload(
                 Person.nhs_number == digits,
             )
         )
-    total = session.scalar(query.with_only_columns(func.count())) or 0
+    # count(Person.id), not count(*): for someone who may see everyone the query has no WHERE, and replacing its
+    # columns with a bare count(*) dropped its only reference to the table (SELECT count(*) answers 1).
+    total = session.scalar(query.with_only_columns(func.count(Person.id))) or 0
     page = max(1, page)
     rows = session.execute(
         query.with_only_columns(*_SUMMARY_COLUMNS)

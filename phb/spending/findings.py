@@ -307,7 +307,15 @@ def raise_surplus(session: Session, actor: Actor, account: DirectPaymentAccount)
 
 
 def _queue_filters(
-    actor: Actor, status: str, category: str, owner: str, *, overdue: bool, person_id: int | None, on: dt.date
+    actor: Actor,
+    status: str,
+    category: str,
+    owner: str,
+    *,
+    overdue: bool,
+    person_id: int | None,
+    account_id: int | None,
+    on: dt.date,
 ) -> list[ColumnElement[bool]]:
     """The queue's conditions, all on the findings table itself (so counting needs no join)."""
     filters = [visible_filter(actor, Finding.person_id)]
@@ -327,6 +335,8 @@ def _queue_filters(
         filters.extend((Finding.status.in_(OPEN_STATUSES), Finding.due_on < on))
     if person_id is not None:
         filters.append(Finding.person_id == person_id)
+    if account_id is not None:
+        filters.append(Finding.account_id == account_id)
     return filters
 
 
@@ -348,6 +358,7 @@ def queue(
     owner: str = "",
     overdue: bool = False,
     person_id: int | None = None,
+    account_id: int | None = None,
     sort: str = "due",
     page: int = 1,
     per_page: int = 50,
@@ -355,12 +366,15 @@ def queue(
     """The findings the actor may see, filtered and sorted in SQL, one page at a time.
 
     ``status`` is ``open`` (every unresolved status), ``all`` or one status; ``owner`` is ``me``, ``none``
-    or a user id; ``category`` an exclusion category, ``unplanned``, ``connected_person`` or ``surplus``.
+    or a user id; ``category`` an exclusion category, ``unplanned``, ``connected_person`` or ``surplus``;
+    ``person_id`` and ``account_id`` keep one person's (or one account's) findings.
     """
     if not actor.is_staff:
         raise ForbiddenError("You cannot do this: the findings queue is for staff.")
     on = today()
-    filters = _queue_filters(actor, status, category, owner, overdue=overdue, person_id=person_id, on=on)
+    filters = _queue_filters(
+        actor, status, category, owner, overdue=overdue, person_id=person_id, account_id=account_id, on=on
+    )
     total = session.scalar(select(func.count()).select_from(Finding).where(*filters)) or 0
     page = max(1, page)
     order = SORTS.get(sort, SORTS["due"])

@@ -7,6 +7,7 @@ code paths stay the same, so nothing changes here when those packages arrive.
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 from dataclasses import dataclass
 from typing import Any
@@ -54,6 +55,25 @@ def budget_sheet(session: Session, actor: Actor, person_id: int) -> list[Planned
             )
         )
     return lines
+
+
+def scheduled_payments(
+    session: Session, actor: Actor, person_id: int, start: dt.date, end: dt.date
+) -> list[tuple[dt.date, int]] | None:
+    """The direct payments due from ``start`` to ``end`` (due date, pence) as the person's schedules stand.
+
+    None when the budgets package (or its tables) is not there; an empty list when no payment falls in the period.
+    A newer schedule replaces an older one from its start (``payments_due``), so a mid-year change is counted once.
+    """
+    services = _module("phb.budgets.services")
+    if (
+        services is None
+        or not hasattr(services, "payments_due")
+        or not _has_table(session, "budget_scheduled_payments")
+    ):
+        return None
+    due = services.payments_due(services.payment_schedules(session, actor, person_id))
+    return [(p.due_on, to_pence(p.amount)) for p in due if start <= p.due_on <= end]
 
 
 @dataclass(frozen=True)

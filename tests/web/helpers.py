@@ -110,16 +110,21 @@ def submit_form(
     *,
     action: str | None = None,
     button: str | None = None,
+    where: dict[str, str | None] | None = None,
     **kwargs: Any,
 ) -> Any:
     """Open ``page_url``, fill its form (the one posting to ``action``, or the only POST form) and submit it.
 
     Only fields the page renders can be filled: a name the form does not have fails the test, so a test can never
     post a field the page never sends. Hidden fields, checked boxes and selected options go as a browser sends them.
+    ``where`` picks one of several forms posting to the same place by the values the page rendered in them (for
+    example ``{"supporter_id": "7"}`` among one button per supporter; ``None`` for a field the form lacks).
     """
     page = client.get(page_url)
     assert page.status_code == 200, (page_url, page.status_code)
     forms = [f for f in page_forms(page.text) if f["method"] == "post" and (action is None or f["action"] == action)]
+    if where is not None:
+        forms = [f for f in forms if all(f["fields"].get(k) == v for k, v in where.items())]
     assert len(forms) == 1, f"expected one POST form{' to ' + action if action else ''} on {page_url}, got {len(forms)}"
     form = forms[0]
     data = dict(form["fields"])

@@ -101,3 +101,38 @@ def test_caseload_pages_keep_the_search(client, db):
     assert "Nowak29" in second.text
     assert "Nowak00" not in second.text
     assert "Price" not in second.text
+
+
+def test_the_whole_organisation_pages_for_those_who_may_see_everyone(client, db):
+    # The count once lost its table for organisation-wide readers (no WHERE): "1 person" and no second page.
+    make_user(db, "dana", Role.DIRECT_PAYMENTS_OFFICER)
+    for n in range(27):
+        make_person(db, "Grace", f"Nowak{n:02d}")
+    login(client, "dana")
+
+    page = client.get("/")
+    assert "27 people" in page.text
+    assert _shown(page.text) == ["[1]", "2"]
+    second = client.get("/?q=&page=2")
+    assert "Nowak25" in second.text
+    assert "Nowak26" in second.text
+    assert "Nowak00" not in second.text
+    assert "Nowak" in client.get("/?q=Nowak").text
+    assert "27 people matching" in client.get("/?q=Nowak").text
+
+
+def test_the_people_api_counts_everyone_for_those_who_may_see_everyone(client, db):
+    make_user(db, "dana", Role.DIRECT_PAYMENTS_OFFICER)
+    casey = make_user(db, "casey", Role.CASE_MANAGER)
+    for n in range(27):
+        make_person(db, "Grace", f"Nowak{n:02d}", case_manager=casey if n < 3 else None)
+    login(client, "dana")
+    first = client.get("/api/v1/people")
+    assert first.status_code == 200
+    assert (first.json()["total"], len(first.json()["items"])) == (27, 25)
+    second = client.get("/api/v1/people?page=2").json()
+    assert (second["total"], len(second["items"])) == (27, 2)
+
+    login(client, "casey")  # a caseload is still counted as itself
+    mine = client.get("/api/v1/people").json()
+    assert (mine["total"], len(mine["items"])) == (3, 3)

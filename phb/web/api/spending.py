@@ -162,10 +162,21 @@ class FindingsApi(Controller):
         overdue: bool = False,
         sort: str = "due",
         page: int = 1,
+        person_id: int | None = None,
+        account_id: int | None = None,
     ) -> Page[FindingRow]:
-        """Findings the caller may see, filtered and sorted."""
+        """Findings the caller may see, filtered and sorted; ``person_id`` / ``account_id`` keep one person's."""
         return findings.queue(
-            db_session, actor, status=status, category=category, owner=owner, overdue=overdue, sort=sort, page=page
+            db_session,
+            actor,
+            status=status,
+            category=category,
+            owner=owner,
+            overdue=overdue,
+            person_id=person_id,
+            account_id=account_id,
+            sort=sort,
+            page=page,
         )
 
     @get("/{finding_id:int}", sync_to_thread=True)

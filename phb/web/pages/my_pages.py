@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from litestar import Controller, Request, get, post
 from litestar.enums import RequestEncodingType
@@ -27,9 +27,9 @@ from phb.access.rules import Actor, Permission
 from phb.access.services import require_person
 from phb.budgets import services as budget_services
 from phb.budgets.exclusions import CANNOT_BUY
-from phb.budgets.rules import budget_year
+from phb.budgets.rules import ManagementOption, budget_year
 from phb.errors import NotFoundError, ValidationFailedError
-from phb.money import ZERO
+from phb.money import ZERO, total
 from phb.people.models import Person
 from phb.people.rules import LABELS, AccessibleFormat
 from phb.plans import reviews as plan_reviews
@@ -37,6 +37,9 @@ from phb.plans import services as plan_services
 from phb.plans.schemas import ReviewRequest
 from phb.risk import services as risk_services
 from phb.web.rendering import is_htmx, redirect, render
+
+if TYPE_CHECKING:
+    from phb.spending.year_money import YearMoney
 
 FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 MY_CSS = Path(__file__).resolve().parents[1] / "static" / "my.css"
@@ -91,56 +94,93 @@ def _formats(person: Person, base: str) -> tuple[list[Download], str | None]:
     return downloads, note
 
 
+def _year_money() -> ModuleType | None:
+    try:
+        from phb.spending import year_money  # noqa: PLC0415
+    except ImportError:  # pragma: no cover
+        return None
+    return year_money
+
+
+@dataclass(frozen=True)
+class PaidBy:
+    """One way the budget is paid this year: direct payment into the person's account, or paid by the NHS."""
+
+    key: str
+    label: str
+    amount: Money
+    note: str
+
+
 @dataclass
-class MoneyPicture:
-    """What the budget page says about money this year."""
+class BudgetPicture:
+    """What the budget page says about money this year (see docs/portal.md, "The budget page").
+
+    ``budget`` (this year) is the direct payment due this year plus the parts the NHS pays directly: the total of
+    ``paid_by``. The budget sheet's table adds ``sheet_difference`` so that its total is the same figure.
+    """
 
     year_start: dt.date
     year_end: dt.date
-    budget: Money | None
-    recorded: bool
-    paid_in: Money = ZERO
-    spent: Money = ZERO
-    balance: Money = ZERO
+    agreed: bool  # a final budget is authorised
+    year: YearMoney | None  # None where this installation does not record spending
+    paid_by: list[PaidBy] = field(default_factory=list)
     spent_by_line: dict[str, Money] = field(default_factory=dict)
+    sheet_total: Money = ZERO
 
     @property
-    def left(self) -> Money | None:
-        """The year's budget less what was spent this year."""
-        return None if self.budget is None else self.budget - self.spent
+    def budget(self) -> Money | None:
+        """This year's budget: the direct payment due this year and what the NHS pays directly."""
+        return total(p.amount for p in self.paid_by) if self.agreed else None
+
+    @property
+    def sheet_difference(self) -> Money:
+        """This year's budget less the budget sheet's total for a whole year (rounding, a part year)."""
+        return ZERO if self.budget is None else self.budget - self.sheet_total
+
+    @property
+    def recorded(self) -> bool:
+        """Spending from an account is recorded."""
+        return self.year is not None and self.year.recorded
+
+    @property
+    def scheduled(self) -> bool:
+        """A direct payment is due this year."""
+        return self.year is not None and self.year.scheduled
 
     def spent_on(self, line_id: int) -> Money:
         """Spent this year on one budget sheet line."""
         return self.spent_by_line.get(str(line_id), ZERO)
 
-    @property
-    def spent_percent(self) -> int:
-        """Share of the budget spent, 0-100, for the chart."""
-        if self.budget is None or self.budget.amount <= 0:
-            return 0
-        return max(0, min(100, round(self.spent.amount * 100 / self.budget.amount)))
+
+PAID_BY_NHS = "The NHS pays this directly"
 
 
-def _money_picture(db_session: Session, actor: Actor, person_id: int, budget: Money | None) -> MoneyPicture:
-    start, end = budget_year(clock.today())
+def _budget_picture(db_session: Session, actor: Actor, person_id: int, sheet: Any) -> BudgetPicture:  # noqa: ANN401
+    today = clock.today()
+    start, end = budget_year(today)
+    module = _year_money()
+    year = None if module is None else module.year_money(db_session, actor, person_id, start, end, today)
+    picture = BudgetPicture(
+        start, end, agreed=sheet.final_budget_annual is not None, year=year, sheet_total=sheet.annual_total
+    )
+    direct = year.direct_payment if year is not None else ZERO
+    picture.paid_by.append(
+        PaidBy("direct_payment", "Direct payment, paid into your account", direct, "You spend this as your plan says")
+    )
+    for part in sheet.by_management_option:
+        if part.key != ManagementOption.DIRECT_PAYMENT.value:
+            picture.paid_by.append(PaidBy(part.key, part.label, part.amount, PAID_BY_NHS))
     spending = _spending()
-    if spending is None:
-        return MoneyPicture(start, end, budget, recorded=False)
-    accounts = spending.accounts(db_session, actor, person_id)
-    picture = MoneyPicture(start, end, budget, recorded=bool(accounts))
-    for summary in accounts:
-        picture.balance += summary.surplus.balance
-        lines, _total = spending.transactions(db_session, actor, person_id, summary.account.id, per_page=100_000)
-        for line in lines:
-            if start <= line.posted_on <= end:
-                if line.amount.amount >= 0:
-                    picture.paid_in += line.amount
-                else:
-                    picture.spent -= line.amount
-    if accounts:
+    if year is not None and year.recorded and spending is not None:
         by_line, _categories = spending.spend_against_plan(db_session, actor, person_id, start, end)
         picture.spent_by_line = {row.key: row.spent for row in by_line}
     return picture
+
+
+def answer_field(finding_id: int) -> str:
+    """The name (and id) of the answer box for one of the team's questions on the spending page."""
+    return f"answer-{finding_id}"
 
 
 def bar_class(percent: object) -> str:
@@ -157,6 +197,7 @@ def _common(request: Request[Any, Any, Any], actor: Actor, person: Person, **ext
         "large": request.query_params.get("size") == "large",
         "base": f"/my/{person.id}",
         "bar_class": bar_class,
+        "answer_field": answer_field,
         **extra,
     }
 
@@ -234,9 +275,17 @@ class MyPagesController(Controller):
             if sheet.has_draft
             else None
         )
-        budget = sheet.final_budget_annual or (sheet.annual_total if sheet.lines else None)
-        money = _money_picture(db_session, actor, person_id, budget)
-        context = _common(request, actor, person, sheet=sheet, money=money, draft=draft, cannot_buy=CANNOT_BUY)
+        money = _budget_picture(db_session, actor, person_id, sheet)
+        context = _common(
+            request,
+            actor,
+            person,
+            sheet=sheet,
+            money=money,
+            paid_by_nhs=PAID_BY_NHS,
+            draft=draft,
+            cannot_buy=CANNOT_BUY,
+        )
         return render(request, "my/budget.html", context)
 
     # -- my spending ---------------------------------------------------------------------------------------------
@@ -292,14 +341,17 @@ class MyPagesController(Controller):
         """Answer the team's question about some spending."""
         person = require_person(db_session, actor, Permission.PERSON_READ, person_id)
         answers = _answers()
-        text = str(data.get("answer", ""))
+        # One page can hold several questions, so each answer box is named after its finding (its id is the
+        # error summary's link target); read the box the page rendered for this finding.
+        field_name = answer_field(finding_id)
+        text = str(data.get(field_name, ""))
         if answers is not None:
             if finding_id not in {q.id for q in answers.person_queries(db_session, actor, person_id)}:
                 raise NotFoundError("finding", finding_id)  # someone else's, seen through this person's address
             try:
                 answers.answer_query(db_session, actor, finding_id, text)
             except ValidationFailedError as exc:
-                errors = {finding_id: {f"answer-{finding_id}": m for m in exc.errors.values()}}
+                errors = {finding_id: {field_name: next(iter(exc.errors.values()))}}
                 return self._spending_page(
                     request, actor, db_session, person, errors=errors, form={finding_id: text}, status_code=422
                 )

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from phb import clock
 from phb.access.rules import Actor
+from phb.budgets.rules import budget_year
 from phb.errors import ConflictError, ValidationFailedError
 from phb.people import services as people
 from phb.people.rules import format_nhs_number
@@ -34,6 +35,7 @@ from phb.spending.schemas import (
     ResolutionInput,
 )
 from phb.spending.statements import PROFILES
+from phb.spending.year_money import year_money
 from phb.web.forms import clean_form, parse_form
 from phb.web.rendering import redirect, render
 from phb.web.security import require_staff
@@ -94,11 +96,14 @@ class SpendingController(Controller):
 
     @get("/", sync_to_thread=True)
     def overview(self, request: Request[Any, Any, Any], actor: Actor, db_session: Session, person_id: int) -> Template:
-        """Every account with its balance, available money and surplus check; add an account; the audit report."""
+        """Accounts and their money, this year's direct payments and whether each arrived, a new account, the report."""
         person = people.person_detail(db_session, actor, person_id)
         accounts = services.accounts(db_session, actor, person_id)
         start, end = _period("", "")
-        context = _context(person=person, accounts=accounts, form={}, errors={}, start=start, end=end)
+        today = clock.today()
+        year_start, year_end = budget_year(today)
+        year = year_money(db_session, actor, person_id, year_start, year_end, today)
+        context = _context(person=person, accounts=accounts, form={}, errors={}, start=start, end=end, year=year)
         return render(request, "spending/person.html", context)
 
     @post("/accounts", sync_to_thread=True)
@@ -389,8 +394,19 @@ class FindingsController(Controller):
         overdue: str = "",
         sort: str = "due",
         page: int = 1,
+        person: int | None = None,
+        account: int | None = None,
     ) -> Template:
-        """Findings to work, filtered and sorted; the filter form updates the results in place (HTMX) or reloads."""
+        """Findings to work, filtered and sorted; the filter form updates the results in place (HTMX) or reloads.
+
+        ``person`` (and ``account``, one of theirs) keep one person's findings: their findings view, reached from
+        their spending page. Someone the actor may not see is "Page not found", not an empty list with a name.
+        """
+        about = None
+        if person is not None:
+            about = people.person_detail(db_session, actor, person)
+            if account is not None:
+                services.account_summary(db_session, actor, person, account)  # 404 unless it is one of theirs
         result = findings.queue(
             db_session,
             actor,
@@ -398,11 +414,23 @@ class FindingsController(Controller):
             category=category,
             owner=owner,
             overdue=bool(overdue),
+            person_id=person,
+            account_id=account if person is not None else None,
             sort=sort,
             page=page,
         )
-        filters = {"status": status, "category": category, "owner": owner, "overdue": overdue, "sort": sort}
-        context = _context(result=result, filters=filters, team=findings.team(db_session, actor))
+        filters: dict[str, Any] = {
+            "status": status,
+            "category": category,
+            "owner": owner,
+            "overdue": overdue,
+            "sort": sort,
+        }
+        if about is not None:  # only when set: an empty "person=" is not a number
+            filters["person"] = about.id
+            if account is not None:
+                filters["account"] = account
+        context = _context(result=result, filters=filters, team=findings.team(db_session, actor), about=about)
         return render(request, "spending/findings.html", context, blocks=["findings-results"])
 
     def _detail(self, db_session: Session, actor: Actor, finding_id: int, **extra: Any) -> dict[str, Any]:  # noqa: ANN401
