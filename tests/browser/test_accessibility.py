@@ -109,6 +109,7 @@ def sample_params(live_server: str) -> dict[str, Any]:
             "account_id": account[0],
             "number": plan_version[0],
             "section": "summary",
+            "kind": "agenda",  # a panel meeting's printable agenda (or minutes)
             "_uninvited": first(
                 "SELECT id FROM people WHERE id NOT IN (SELECT person_id FROM users WHERE person_id IS NOT NULL) "
                 "ORDER BY id"

@@ -201,7 +201,7 @@ def test_panel_chair_records_a_panel_decision_without_and_with_javascript(open_p
     plain.locator("main a[href^='/panels/']").first.click()
     plain.wait_for_load_state()
     meeting = plain.url
-    plain.get_by_label("Member").select_option(label="Cora Lindqvist, chc commissioner")
+    plain.get_by_label("Member", exact=True).select_option(label="Cora Lindqvist, chc commissioner")
     plain.get_by_label("Attended (you record it for them, with the reason)").check()
     plain.get_by_label("Why you are recording their attendance for them").fill("Joined by phone")
     plain.get_by_role("button", name="Record attendance").click()
