@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from phb.access.rules import Actor
@@ -197,13 +197,14 @@ def authorised_direct_payment(
     governance services. The schedule is built by ``make_schedule``, as an authorisation builds it.
     """
     from phb.budgets import services  # noqa: PLC0415
-    from phb.budgets.models import FinalBudget  # noqa: PLC0415
+    from phb.budgets.models import BudgetSheetVersion, FinalBudget  # noqa: PLC0415
 
     number = len(db.scalars(select(FinalBudget.id).where(FinalBudget.person_id == person_id)).all()) + 1
+    latest = db.scalar(select(func.max(BudgetSheetVersion.number)).where(BudgetSheetVersion.person_id == person_id))
     final = FinalBudget(
         person_id=person_id,
         number=number,
-        sheet_version=1,
+        sheet_version=latest or 1,  # the sheet as it stands, as a proposal takes it
         annual_amount=gbp(annual),
         effective_from=first_payment_on,
         effective_to=effective_to,

@@ -755,7 +755,10 @@ def sheet_in_force(session: Session, actor: Actor, person_id: int) -> SheetRead:
     (``has_draft``) until a budget review decides it.
     """
     require_person(session, actor, Permission.PERSON_READ, person_id)
-    return _sheet_read(session, person_id, authorised_version(session, person_id))
+    try:
+        return _sheet_read(session, person_id, authorised_version(session, person_id))
+    except NotFoundError:  # a budget authorised before its sheet was kept here: the sheet as it stands
+        return _sheet_read(session, person_id)
 
 
 def sheet_version(session: Session, actor: Actor, person_id: int, number: int) -> SheetRead:

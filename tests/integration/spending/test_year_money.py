@@ -128,11 +128,12 @@ def test_every_account_counts_and_a_change_of_payment_mid_year_is_counted_once(d
         db, person.id, annual="8110.74", per_period="700.00", first_payment_on=dt.date(2026, 10, 1)
     )
     money = year_money(db, own, person.id, *YEAR, TODAY)
-    assert money.direct_payment == gbp("8110.74")  # six at £651.79 and six at £700.00
+    # Six at £651.79, then £8,400.00 a year for the 182 days from 1 October (pro rata: £4,188.49 in six payments).
+    assert money.direct_payment == gbp("8099.23")
     assert money.spent == gbp("2490.00")
     assert money.other_money_in == gbp("175.00")  # a top-up from the person's own money is not NHS money
     assert money.balance == gbp("620.37")
-    assert money.left == gbp("5620.74")
+    assert money.left == gbp("5609.23")
 
 
 def test_without_an_account_or_a_direct_payment(db, leon):

@@ -177,7 +177,8 @@ def test_a_panel_works_through_the_api(client, db, monkeypatch):
     request = _referral_to_panel(db, team, monkeypatch)
     later = _referral_to_panel(db, team, monkeypatch, summary="A hot tub for pain relief")
     auth = {
-        name: {"Authorization": f"Bearer {create_api_token(db, team.users[name], name='t')}"} for name in team.users
+        name: {"Authorization": f"Bearer {create_api_token(db, team.users[name], name='t', scope='write')}"}
+        for name in team.users
     }
     db.commit()
 
