@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from phb.clikit import InputFile, Readiness, database, read_text
 from phb.config import get_settings
 
 
@@ -39,22 +40,23 @@ def show(on: dt.datetime | None) -> None:
         click.echo(line)
 
 
+@database(Readiness.NONE)
 @governance.command("check")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file", type=InputFile())
 def check(file: Path) -> None:
     """Check a framework file without loading it."""
     from phb.governance.rules import FrameworkError, parse_framework  # noqa: PLC0415
 
     try:
-        framework = parse_framework(file.read_text(encoding="utf-8"))
+        framework = parse_framework(read_text(file))
     except FrameworkError as exc:
-        click.echo(str(exc), err=True)
+        click.echo(f"{file}: {exc}", err=True)
         sys.exit(2)
     click.echo(f"{file}: valid ({framework.name}, effective from {framework.effective_from:%Y-%m-%d})")
 
 
 @governance.command("load")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file", type=InputFile())
 @click.option(
     "--effective-from", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help="Override the file's date."
 )
@@ -71,12 +73,12 @@ def load(file: Path, effective_from: dt.datetime | None) -> None:
         try:
             version = store_framework(
                 session,
-                file.read_text(encoding="utf-8"),
+                read_text(file),
                 loaded_by_label=f"phb governance load {file.name}",
                 effective_from=effective_from.date() if effective_from else None,
             )
         except FrameworkError as exc:
-            click.echo(str(exc), err=True)
+            click.echo(f"{file}: {exc}", err=True)
             sys.exit(2)
         session.commit()
         click.echo(f"loaded '{version.name}' as version {version.id}, in force from {version.effective_from:%Y-%m-%d}")

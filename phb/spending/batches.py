@@ -108,8 +108,8 @@ class _CsvBatches:
         if min(map(len, rows)) < layout.width:
             return None
         descriptions = list(map(str.strip, map(operator.itemgetter(layout.desc_is[0]), rows)))
-        if not all(descriptions) or max(map(len, descriptions)) > MAX_DESCRIPTION:
-            return None
+        if not all(descriptions) or max(map(len, descriptions)) > MAX_DESCRIPTION or "\x00" in "".join(descriptions):
+            return None  # the line-by-line path names the line at fault
         amounts = _pence(rows, layout.amount_i)
         balances = [None] * n if layout.balance_i is None else _pence(rows, layout.balance_i)
         mccs = [None] * n if layout.mcc_i is None else _mccs(rows, layout.mcc_i)
@@ -169,13 +169,15 @@ def read_batches(source: IO[bytes], profile: str, summary: StatementSummary, siz
         return
     chosen = PROFILES[profile]
     text = io.TextIOWrapper(source, encoding=chosen.encoding, newline="")
+    reader = csv.reader(text, delimiter=chosen.delimiter)
     try:
-        reader = csv.reader(text, delimiter=chosen.delimiter)
         layout = CsvLayout.read_header(reader, chosen)
         yield from _CsvBatches(layout, reader, size)
     except UnicodeDecodeError as exc:
         raise MalformedStatement(
             1, f"the file is not {chosen.encoding} text as the {chosen.label} layout needs"
         ) from exc
+    except csv.Error as exc:  # a field over csv's size limit (128 KiB), a NUL in a quoted field...
+        raise MalformedStatement(reader.line_num, f"not readable as CSV ({exc})") from exc
     finally:
         text.detach()

@@ -92,6 +92,14 @@ def check_csv(in_stream: TextIO, out_stream: TextIO, rules: RuleSet) -> int:
             Rows before the bad one have already been written.
     """
     reader = csv.DictReader(in_stream)
+    try:
+        return _check_rows(reader, out_stream, rules)
+    except csv.Error as exc:  # a field over csv's size limit (128 KiB)...
+        # DictReader.line_num lags by the failing line; the underlying reader's counts it.
+        raise MalformedStatement(reader.reader.line_num, f"not readable as CSV ({exc})") from exc
+
+
+def _check_rows(reader: csv.DictReader[str], out_stream: TextIO, rules: RuleSet) -> int:
     fieldnames = _read_header(reader)
     column = {name.strip().lower(): name for name in fieldnames}
     mcc_column = column.get("mcc")

@@ -363,6 +363,8 @@ class CsvLayout:
             description = " ".join(part for part in (row[i].strip() for i in self.desc_is) if part)
         if not description:
             raise MalformedStatement(line_number, "description is empty")
+        if "\x00" in description:  # PostgreSQL cannot store it, SQLite would: refused the same on both
+            raise MalformedStatement(line_number, "description contains a NUL character")
         amount = _amount(row, line_number, self.header, self.amount_i, self.in_i, self.out_i)
         if self.positive_out:
             amount = -amount
@@ -385,11 +387,14 @@ def read_csv(stream: IO[str], profile: StatementProfile) -> Iterator[ParsedLine]
         MalformedStatement: naming the line and the field, e.g. "line 7: Amount '12.3.4' is not an amount".
     """
     reader = csv.reader(stream, delimiter=profile.delimiter)
-    layout = CsvLayout.read_header(reader, profile)
-    for row in reader:
-        line = layout.parse(row, reader.line_num)
-        if line is not None:
-            yield line
+    try:
+        layout = CsvLayout.read_header(reader, profile)
+        for row in reader:
+            line = layout.parse(row, reader.line_num)
+            if line is not None:
+                yield line
+    except csv.Error as exc:  # a field over csv's size limit (128 KiB)...
+        raise MalformedStatement(reader.line_num, f"not readable as CSV ({exc})") from exc
 
 
 def _decimal_pence(value: decimal.Decimal, line_number: int, field_name: str) -> int:
