@@ -1,0 +1,142 @@
+"""Two people creating the same thing at the same moment: exactly one record, the other told what exists.
+
+Issue 24, items 2 and 3. Before: two simultaneous appeals against one decision both succeeded (no unique rule),
+and two people adding the same NHS number got one 500 (the unique violation was not handled). Real connections
+and commits, two threads released by a barrier, many rounds; on PostgreSQL (where both pass the service's check
+before either commits) and on SQLite (whose ``BEGIN IMMEDIATE`` serialises them).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Callable
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from phb import migrate
+from phb.audit.services import AuditActor, act_as
+from phb.db import create_db_engine, make_session_factory
+from phb.errors import ConflictError, ValidationFailedError
+from phb.governance.appeals import services as appeals
+from phb.governance.appeals.models import Appeal
+from phb.governance.appeals.schemas import AppealCreate
+from phb.people.models import Person
+from phb.people.rules import NhsNumberError, normalise_nhs_number
+from phb.people.schemas import PersonCreate
+from phb.people.services import add_person
+from tests.conftest import BACKENDS
+from tests.factories_appeals import refused_outcome
+from tests.factories_governance import make_team
+
+ROUNDS = 40
+
+
+def _race(factory: Callable[[], Session], label: str, work: Callable[[Session, int], None], n: int) -> list[str]:
+    """Run ``work(session, i)`` in two threads at once; "won", or the refusal's kind and message."""
+    barrier = threading.Barrier(2)
+    results: list[str] = []
+
+    def run(i: int) -> None:
+        with factory() as session:
+            act_as(session, AuditActor(user_id=None, label=label))
+            barrier.wait()
+            try:
+                work(session, n)
+                session.commit()
+                results.append("won")
+            except (ConflictError, ValidationFailedError, IntegrityError) as exc:
+                session.rollback()
+                results.append(f"{type(exc).__name__}: {exc}")
+            except Exception as exc:  # noqa: BLE001 - reported by the assertion, not lost in the thread
+                results.append(f"error {exc!r}")
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_two_people_adding_the_same_nhs_number_at_once_make_one_person_and_one_clear_refusal(
+    backend, fresh_database_url
+):
+    url = fresh_database_url(backend)
+    migrate.upgrade(url)
+    engine = create_db_engine(url, pool_size=4)
+    factory = make_session_factory(engine)
+    with factory() as setup:
+        act_as(setup, AuditActor(user_id=None, label="test:setup"))
+        manager = make_team(setup)["sam"]
+        setup.commit()
+
+    def add(session: Session, n: int) -> None:
+        number = f"{n:03d}"
+        add_person(
+            session,
+            manager,
+            PersonCreate(
+                nhs_number=_valid_nhs_number(n),
+                given_name="Ada",
+                family_name=f"Race {number}",
+                date_of_birth=dt.date(1950, 1, 1),
+            ),
+        )
+
+    for n in range(ROUNDS):
+        results = _race(factory, "sam", add, n)
+        assert sorted(results)[1] == "won", results
+        loser = min(results)
+        assert loser.startswith("ValidationFailedError: nhs_number: A person with this NHS number is already recorded")
+    with factory() as check:
+        assert check.scalar(select(func.count()).select_from(Person).where(Person.family_name.like("Race %"))) == ROUNDS
+    engine.dispose()
+
+
+def _valid_nhs_number(n: int) -> str:
+    """A valid NHS number for round ``n`` (the first with a valid check digit from a starting point)."""
+    for candidate in range(4_000_000_000 + n * 1000, 4_000_000_000 + n * 1000 + 1000):
+        try:
+            return normalise_nhs_number(str(candidate))
+        except NhsNumberError:
+            continue
+    raise AssertionError(n)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_two_appeals_against_one_decision_at_once_make_one_appeal_and_one_clear_refusal(backend, fresh_database_url):
+    url = fresh_database_url(backend)
+    migrate.upgrade(url)
+    engine = create_db_engine(url, pool_size=4)
+    factory = make_session_factory(engine)
+    with factory() as setup:
+        act_as(setup, AuditActor(user_id=None, label="test:setup"))
+        team = make_team(setup)
+        casey, person_id = team["casey"], team.person.id
+        outcome_ids = [refused_outcome(setup, team, summary=f"Item {n}").id for n in range(ROUNDS)]
+        setup.commit()
+
+    def lodge(session: Session, n: int) -> None:
+        appeals.lodge_appeal(session, casey, person_id, AppealCreate(outcome_id=outcome_ids[n], grounds="Unfair"))
+        session.flush()
+
+    for n in range(ROUNDS):
+        results = _race(factory, "casey", lodge, n)
+        assert sorted(results)[1] == "won", results
+        loser = min(results)
+        # SQLite serialises the two: the second sees the first and the service refuses it. On PostgreSQL both
+        # pass the service's check; the unique index refuses the second (the web layer answers 409 naming it).
+        assert loser.startswith(
+            ("ConflictError: An appeal against this decision is already recorded", "IntegrityError")
+        ), loser
+        if loser.startswith("IntegrityError"):
+            assert "uq_appeals_outcome_id" in loser
+    with factory() as check:
+        counts = check.execute(select(Appeal.outcome_id, func.count()).group_by(Appeal.outcome_id)).all()
+        assert sorted(counts) == sorted((outcome_id, 1) for outcome_id in outcome_ids)
+    engine.dispose()
