@@ -140,3 +140,51 @@ def test_two_appeals_against_one_decision_at_once_make_one_appeal_and_one_clear_
         counts = check.execute(select(Appeal.outcome_id, func.count()).group_by(Appeal.outcome_id)).all()
         assert sorted(counts) == sorted((outcome_id, 1) for outcome_id in outcome_ids)
     engine.dispose()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_two_changes_of_one_sheet_line_at_once_without_a_version_leave_the_line_once(backend, fresh_database_url):
+    """The service re-reads the line under the person lock: the second change finds it already replaced."""
+    from phb.budgets import services as budgets  # noqa: PLC0415
+    from phb.budgets.models import BudgetSheetLine  # noqa: PLC0415
+    from phb.budgets.schemas import SheetLineCreate  # noqa: PLC0415
+
+    url = fresh_database_url(backend)
+    migrate.upgrade(url)
+    engine = create_db_engine(url, pool_size=4)
+    factory = make_session_factory(engine)
+    line = {
+        "description": "Personal assistant",
+        "category": "personal_assistant_wages",
+        "unit_cost": "13.50",
+        "quantity": "14",
+        "frequency": "weekly",
+        "management_option": "direct_payment",
+    }
+    with factory() as setup:
+        act_as(setup, AuditActor(user_id=None, label="test:setup"))
+        team = make_team(setup)
+        casey, person_id = team["casey"], team.person.id
+        setup.commit()
+
+    for n in range(ROUNDS // 4):
+        with factory() as session:
+            act_as(session, AuditActor(user_id=None, label="casey"))
+            sheet = budgets.add_line(session, casey, person_id, SheetLineCreate(**{**line, "description": f"L{n}"}))
+            session.commit()
+            line_id = next(x.id for x in sheet.lines if x.description == f"L{n}")
+
+        def change(session: Session, _n: int, line_id: int = line_id, n: int = n) -> None:
+            budgets.change_line(session, casey, person_id, line_id, SheetLineCreate(**{**line, "description": f"L{n}"}))
+
+        results = _race(factory, "casey", change, n)
+        assert sorted(results)[1] == "won", results
+        assert min(results).startswith("ConflictError: This line has been changed or removed"), results
+        with factory() as check:
+            live = check.scalar(
+                select(func.count())
+                .select_from(BudgetSheetLine)
+                .where(BudgetSheetLine.person_id == person_id, BudgetSheetLine.removed_in.is_(None))
+            )
+            assert live == n + 1
+    engine.dispose()
