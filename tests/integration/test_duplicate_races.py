@@ -188,3 +188,49 @@ def test_two_changes_of_one_sheet_line_at_once_without_a_version_leave_the_line_
             )
             assert live == n + 1
     engine.dispose()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_the_same_statement_imported_twice_at_once_is_one_import_and_one_already_imported(backend, fresh_database_url):
+    """Issue 24, item 4: the second import used to leave an import record of 0 lines."""
+    import io  # noqa: PLC0415
+
+    from phb.accounts.rules import Role  # noqa: PLC0415
+    from phb.spending.importer import import_statement  # noqa: PLC0415
+    from phb.spending.models import StatementImport  # noqa: PLC0415
+    from tests.factories import actor, make_user  # noqa: PLC0415
+    from tests.factories_spending import make_account, statement  # noqa: PLC0415
+
+    url = fresh_database_url(backend)
+    migrate.upgrade(url)
+    engine = create_db_engine(url, pool_size=4)
+    factory = make_session_factory(engine)
+    with factory() as setup:
+        act_as(setup, AuditActor(user_id=None, label="test:setup"))
+        team = make_team(setup)
+        officer = actor(setup, make_user(setup, "dominic", Role.DIRECT_PAYMENTS_OFFICER))
+        account_ids = [make_account(setup, team.person.id, name=f"Account {n}").id for n in range(ROUNDS // 2)]
+        setup.commit()
+    lines = [f"2026-10-{day:02d},CARING HANDS HOMECARE LTD,-{day}.00,8099," for day in range(1, 29)]
+    content = statement(*lines)
+    said: list[str] = []
+
+    def run(session: Session, n: int) -> None:
+        result = import_statement(
+            session, officer, account_ids[n], io.BytesIO(content), filename="s.csv", profile="generic"
+        )
+        said.append("already imported" if result.same_file else f"{result.lines_added} added")
+
+    for n in range(ROUNDS // 2):
+        said.clear()
+        results = _race(factory, "dana", run, n)
+        assert results == ["won", "won"], results
+        assert sorted(said) == ["28 added", "already imported"], said
+    with factory() as check:
+        imports = check.execute(
+            select(StatementImport.account_id, StatementImport.lines_added).where(
+                StatementImport.account_id.in_(account_ids)
+            )
+        ).all()
+        assert sorted(imports) == sorted((account_id, 28) for account_id in account_ids)
+    engine.dispose()
