@@ -37,6 +37,7 @@ TITLES = {
     429: "Too many requests",
     500: "Sorry, there is a problem with the service",
 }
+FORBIDDEN_ACTION = "You cannot do this"
 MESSAGES = {
     403: "If you think you should have access, ask your service manager.",
     404: "If you typed the web address, check it is correct. If you pasted the web address, check you copied the "
@@ -64,18 +65,25 @@ def _problem(status: int, detail: str, errors: dict[str, str] | None = None) -> 
 
 
 def error_page(
-    request: Request[Any, Any, Any], status: int, message: str | None = None, headers: dict[str, str] | None = None
+    request: Request[Any, Any, Any],
+    status: int,
+    message: str | None = None,
+    headers: dict[str, str] | None = None,
+    *,
+    title: str | None = None,
 ) -> Response[Any]:
-    """The friendly error page for ``status``, or problem+json for API clients."""
+    """The friendly error page for ``status`` (``title`` instead of the status's usual one), or problem+json."""
     text = message or MESSAGES.get(status, "")
     if wants_json(request):
         problem = _problem(status, text)
+        if title:
+            problem.content["title"] = title
         problem.headers.update(headers or {})
         return problem
     context = {
         **base_context(request),
         "status_code": status,
-        "title": TITLES.get(status, "Error"),
+        "title": title or TITLES.get(status, "Error"),
         "message": text,
         "request_id": request.headers.get("x-request-id") or "",
     }
@@ -122,7 +130,8 @@ def handle_domain(request: Request[Any, Any, Any], exc: Exception) -> Response[A
     if isinstance(exc, NotFoundError):
         return error_page(request, 404)
     if isinstance(exc, ForbiddenError):
-        return error_page(request, 403, str(exc))
+        # The person may see the record (the page showed it), just not do this to it: say so, not "see this page".
+        return error_page(request, 403, str(exc), title=FORBIDDEN_ACTION)
     if isinstance(exc, ConflictError):
         if wants_json(request):
             body = _problem(409, str(exc))
