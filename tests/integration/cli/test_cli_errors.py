@@ -218,3 +218,17 @@ def test_a_nul_character_in_a_statement_line_is_refused_naming_the_line():
     source = io.BytesIO(b"date,description,amount\n2026-10-01,SHOP,-1.00\n2026-10-02,SH\x00OP,-1.00\n")
     with pytest.raises(MalformedStatement, match="line 3: description contains a NUL character"):
         list(read_batches(source, "generic", StatementSummary(), 100))
+
+
+def test_a_framework_s_problems_name_the_line_as_well_as_the_key(run_phb, tmp_path, database_url):
+    """Issue 24, item 9: the problems named the key but not the line."""
+    text = FRAMEWORK.read_text().replace("title = ", "titel = ", 1).replace("quorum = ", "quorum = -", 1)
+    bad = tmp_path / "framework.toml"
+    bad.write_text(text)
+    lines = text.splitlines()
+    titel = next(n for n, line in enumerate(lines, start=1) if line.startswith("titel"))
+    quorum = next(n for n, line in enumerate(lines, start=1) if line.startswith("quorum"))
+    for command in ("check", "load"):
+        result = run_phb(database_url, "governance", command, str(bad))
+        assert_one_line_refusal(result, f"{bad}:{titel}: level 1: unknown setting 'titel'")
+        assert f"{bad}:{quorum}: [panel] quorum: must be a whole number of at least 1, not -" in result.output
