@@ -95,3 +95,14 @@ def test_text_the_schema_cannot_hold_is_refused_by_the_form_the_same_on_both_dat
         assert response.status_code == 422, response.status_code
         assert "must not contain a NUL character" in response.text
     assert db.scalar(select(func.count()).select_from(Person)) == 0
+
+
+def test_a_nul_character_in_a_query_parameter_is_refused_the_same_on_both_databases(client, db):
+    make_user(db, "casey", Role.CASE_MANAGER)
+    login(client, "casey")
+    api = client.get("/api/v1/people", params={"search": "Ada\x00"})
+    assert api.status_code == 422
+    assert api.json()["errors"] == {"search": "must not contain a NUL character (\\0)"}
+    page = client.get("/", params={"q": "Ada\x00"})
+    assert page.status_code == 422
+    assert "must not contain a NUL character" in page.text

@@ -35,4 +35,15 @@ def one_value_per_query_parameter(connection: ASGIConnection[Any, Any, Any, Any]
         raise ValidationFailedError(dict.fromkeys(repeated, "Give this parameter once"))
 
 
-__all__ = ["ROUTES", "one_value_per_query_parameter"]
+def no_nul_in_query_parameters(connection: ASGIConnection[Any, Any, Any, Any], _handler: BaseRouteHandler) -> None:
+    """Guard: a NUL character in a query parameter is refused (422 naming it) on every page and API route.
+
+    PostgreSQL cannot compare text with a NUL in it (a search answered 500); SQLite would search for it. Refusing
+    it here gives the same answer on both. Text in a body is refused when it would be saved (``phb.db``).
+    """
+    bad = sorted({key for key, value in connection.query_params.multi_items() if "\x00" in key + value})
+    if bad:
+        raise ValidationFailedError(dict.fromkeys(bad, "must not contain a NUL character (\\0)"))
+
+
+__all__ = ["ROUTES", "no_nul_in_query_parameters", "one_value_per_query_parameter"]
