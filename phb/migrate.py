@@ -36,7 +36,7 @@ def alembic_config(database_url: str) -> Config:
     config = Config(str(PROJECT_ROOT / "alembic.ini"))
     config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
     config.set_main_option(
-        "sqlalchemy.url", normalise_url(database_url).render_as_string(hide_password=False).replace("%", "%%")
+        "sqlalchemy.url", parse_database_url(database_url).render_as_string(hide_password=False).replace("%", "%%")
     )
     return config
 
@@ -141,9 +141,9 @@ def require_database(database_url: str, need: Readiness = Readiness.CURRENT) -> 
     A SQLite file that does not exist is never opened (opening would create it); PostgreSQL is given a short
     connect timeout so an unreachable server is reported in seconds.
     """
-    url = parse_database_url(database_url)
-    if need is Readiness.NONE:
+    if need is Readiness.NONE:  # file-only commands do not care; db upgrade and restore check it themselves
         return
+    url = parse_database_url(database_url)
     if url.get_backend_name() == "sqlite":
         path = _sqlite_file(url)
         if path is not None and not path.is_file():

@@ -232,3 +232,18 @@ def test_a_framework_s_problems_name_the_line_as_well_as_the_key(run_phb, tmp_pa
         result = run_phb(database_url, "governance", command, str(bad))
         assert_one_line_refusal(result, f"{bad}:{titel}: level 1: unknown setting 'titel'")
         assert f"{bad}:{quorum}: [panel] quorum: must be a whole number of at least 1, not -" in result.output
+
+
+@pytest.mark.parametrize("words", sorted(PLAIN_ARGUMENTS), ids=" ".join)
+def test_an_unsupported_database_url_is_one_line_for_every_command_that_uses_the_database(words, run_phb, tmp_path):
+    (tmp_path / "statement.csv").write_text(STATEMENT, encoding="utf-8")
+    args = [a.replace("{tmp}", str(tmp_path)) for a in PLAIN_ARGUMENTS[words]]
+    if words == ("db", "upgrade"):
+        args = []  # a known revision: the URL is what must be refused
+    if words == ("db", "restore"):
+        args = [str(tmp_path / "statement.csv")]  # an existing file: the URL is checked before its content
+    result = run_phb("mysql://root@localhost/phb", *words, *args)
+    if readiness(dict(leaf_commands())[words]) is not Readiness.NONE or words in {("db", "upgrade"), ("db", "restore")}:
+        assert_one_line_refusal(result, "unsupported database 'mysql'")
+    elif result.exit_code != 0:
+        assert_one_line_refusal(result)
