@@ -247,3 +247,24 @@ def test_an_unsupported_database_url_is_one_line_for_every_command_that_uses_the
         assert_one_line_refusal(result, "unsupported database 'mysql'")
     elif result.exit_code != 0:
         assert_one_line_refusal(result)
+
+
+@pytest.mark.skipif("postgresql" not in BACKENDS, reason="PHB_TEST_POSTGRES_URL not set")
+def test_postgresql_backup_to_an_unwritable_place_and_restore_of_a_bad_file_fail_cleanly(
+    run_phb, fresh_database_url, tmp_path
+):
+    source = fresh_database_url("postgresql")
+    migrate.upgrade(source)
+    (tmp_path / "a-file").write_text("x")
+    result = run_phb(source, "db", "backup", str(tmp_path / "a-file" / "phb.backup"))
+    assert_one_line_refusal(result, "cannot write the backup", "a-file")
+
+    target = fresh_database_url("postgresql")
+    (tmp_path / "text.backup").write_text("not a dump")
+    result = run_phb(target, "db", "restore", str(tmp_path / "text.backup"))
+    assert_one_line_refusal(result, "pg_restore failed")
+    assert result.exit_code == 2
+    engine = create_db_engine(target)
+    with engine.connect() as connection:
+        assert migrate.current_heads(connection) == frozenset()  # nothing restored, nothing created
+    engine.dispose()
