@@ -7,6 +7,7 @@ database: it never creates anything (no SQLite file, no table) and answers a one
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from functools import lru_cache
 from pathlib import Path
@@ -15,7 +16,6 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from alembic.util.exc import CommandError
 from sqlalchemy import Connection, create_engine
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import ArgumentError, DBAPIError
@@ -88,15 +88,19 @@ def current_heads(connection: Connection) -> frozenset[str]:
 
 
 def _require_known_revision(revision: str) -> None:
-    """Refuse an unknown revision before connecting, so a typo creates and changes nothing."""
+    """Refuse an unknown revision before connecting, so a typo creates and changes nothing.
+
+    Relative steps (``-1``, ``+2``) depend on where the database is; Alembic checks those itself.
+    """
+    if re.fullmatch(r"[+-]\d+", revision):
+        return
     try:
         _scripts().get_revisions(revision)
-    except CommandError as exc:
-        raise DatabaseNotReadyError(
-            f"unknown revision '{revision}': see `alembic history` for the ones there are"
-        ) from exc
-    except Exception as exc:  # alembic's ResolutionError/RangeNotAncestorError and friends
-        raise DatabaseNotReadyError(f"unknown revision '{revision}': {exc}") from exc
+    except Exception as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        if "Can't locate revision" in reason or "No such revision" in reason:
+            reason = "see `alembic history` for the ones there are"
+        raise DatabaseNotReadyError(f"revision '{revision}': {reason}") from exc
 
 
 def upgrade(database_url: str, revision: str = "heads") -> None:
