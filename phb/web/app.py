@@ -155,7 +155,12 @@ def create_app(settings: Settings | None = None, session_factory: sessionmaker[S
             "actor": Provide(provide_actor, sync_to_thread=False),
         },
         middleware=[DefineMiddleware(SecurityMiddleware, settings=settings)],
-        guards=[require_login, api.one_value_per_query_parameter, api.no_nul_in_query_parameters],
+        guards=[
+            require_login,
+            api.one_value_per_query_parameter,
+            api.no_nul_in_query_parameters,
+            api.no_nul_in_form_or_json_body,
+        ],
         before_send=[before_send],
         on_startup=[add_problem_responses, *([freeze_startup_heap] if settings.freeze_heap else [])],
         plugins=[MoneySchemaPlugin()],

@@ -15,7 +15,7 @@ from phb.spending.models import StatementImport, StatementTransaction
 from phb.web.app import create_app
 from tests.factories import make_person, make_user
 from tests.factories_spending import make_account
-from tests.web.helpers import login, submit_form
+from tests.web.helpers import csrf, login, submit_form
 
 
 def test_readiness_is_ready_on_a_migrated_database_beside_liveness(client):
@@ -106,3 +106,19 @@ def test_a_nul_character_in_a_query_parameter_is_refused_the_same_on_both_databa
     page = client.get("/", params={"q": "Ada\x00"})
     assert page.status_code == 422
     assert "must not contain a NUL character" in page.text
+
+
+def test_a_nul_character_in_a_sign_in_or_a_json_body_is_refused_the_same_on_both_databases(client, db):
+    make_user(db, "casey", Role.CASE_MANAGER)
+    response = submit_form(client, "/login", {"username": "casey\x00", "password": "whatever it is"})
+    assert response.status_code == 422  # PostgreSQL answered 400 "A number in the request is out of range"
+    assert "must not contain a NUL character" in response.text
+    login(client, "casey")
+    created = client.post(
+        "/api/v1/people",
+        json={"nhs_number": "9434765919", "given_name": "Ada\x00", "family_name": "B", "date_of_birth": "1950-01-01"},
+        headers={"X-CSRF-Token": csrf(client)},
+    )
+    assert created.status_code == 422
+    assert created.json()["errors"] == {"given_name": "must not contain a NUL character (\\0)"}
+    assert db.scalar(select(func.count()).select_from(Person)) == 0
