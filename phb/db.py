@@ -8,10 +8,11 @@ through psycopg 3. The app picks the drivers, so operators write plain URLs.
 from __future__ import annotations
 
 import datetime as dt
+from functools import cache
 from typing import Any
 
 from moneyed import Money
-from sqlalchemy import BigInteger, Boolean, DateTime, Engine, MetaData, Select, create_engine, event
+from sqlalchemy import BigInteger, Boolean, DateTime, Engine, MetaData, Select, String, create_engine, event, inspect
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
@@ -23,6 +24,7 @@ from sqlalchemy.sql.expression import ColumnElement, FromClause
 from sqlalchemy.sql.visitors import InternalTraversal
 from sqlalchemy.types import TypeDecorator
 
+from phb.errors import ValidationFailedError
 from phb.money import from_pence, to_pence
 
 # Deterministic constraint names make migrations reviewable and downgrades possible on both backends.
@@ -90,6 +92,40 @@ class VersionedMixin:
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+@cache
+def _text_columns(model: Any) -> tuple[tuple[str, int | None], ...]:  # noqa: ANN401 - any mapped class
+    """(attribute, maximum length or None) of each text column of a mapped class."""
+    return tuple(
+        (attribute.key, column.type.length)
+        for attribute in inspect(model).column_attrs
+        for column in attribute.columns
+        if isinstance(column.type, String)  # Text and Unicode are Strings too
+    )
+
+
+@event.listens_for(OrmSession, "before_flush")
+def _refuse_text_the_schema_does_not_allow(session: OrmSession, _context: Any, _instances: Any) -> None:  # noqa: ANN401
+    """The same answer on both databases for text a column cannot hold, before anything is written.
+
+    PostgreSQL refuses a NUL character and a value longer than ``VARCHAR(n)`` with a driver error (a 500);
+    SQLite stores both. Checking the declared schema here makes both a :class:`ValidationFailedError` naming
+    the field, which forms and the API already answer with 422 and the CLI with one line.
+    """
+    errors: dict[str, str] = {}
+    for record in (*session.new, *session.dirty):
+        values = vars(record)
+        for key, length in _text_columns(record.__class__):
+            value = values.get(key)
+            if not isinstance(value, str):
+                continue
+            if "\x00" in value:
+                errors[key] = "must not contain a NUL character (\\0)"
+            elif length is not None and len(value) > length:
+                errors[key] = f"must be {length} characters or fewer (it has {len(value)})"
+    if errors:
+        raise ValidationFailedError(errors)
 
 
 def normalise_url(url: str) -> URL:

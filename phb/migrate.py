@@ -1,12 +1,34 @@
-"""Running Alembic from code, so ``phb db upgrade`` and the tests use the same configuration."""
+"""Running Alembic from code, so ``phb db upgrade``, the tests and the readiness probe use the same configuration.
+
+:func:`require_database` is the one check every ``phb`` command and ``phb serve`` make before touching the
+database: it never creates anything (no SQLite file, no table) and answers a one-line
+:class:`DatabaseNotReadyError` naming what is wrong and what to run.
+"""
 
 from __future__ import annotations
 
+import re
+import sqlite3
+from functools import lru_cache
+from pathlib import Path
+
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, create_engine
+from sqlalchemy.engine import URL
+from sqlalchemy.exc import ArgumentError, DBAPIError
 
+from phb.clikit import Readiness
 from phb.config import PROJECT_ROOT
 from phb.db import normalise_url
+
+NOT_MIGRATED = "the database is not migrated: run `phb db upgrade`"
+
+
+class DatabaseNotReadyError(RuntimeError):
+    """The database cannot be used as it is (absent, unreachable, unsupported, not migrated); one line says why."""
 
 
 def alembic_config(database_url: str) -> Config:
@@ -14,21 +36,137 @@ def alembic_config(database_url: str) -> Config:
     config = Config(str(PROJECT_ROOT / "alembic.ini"))
     config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
     config.set_main_option(
-        "sqlalchemy.url", normalise_url(database_url).render_as_string(hide_password=False).replace("%", "%%")
+        "sqlalchemy.url", parse_database_url(database_url).render_as_string(hide_password=False).replace("%", "%%")
     )
     return config
 
 
+@lru_cache(maxsize=1)
+def _scripts() -> ScriptDirectory:
+    config = Config(str(PROJECT_ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
+    return ScriptDirectory.from_config(config)
+
+
+def expected_heads() -> frozenset[str]:
+    """The head revisions of the code's migrations: a database at these is current."""
+    return frozenset(_scripts().get_heads())
+
+
+def migration_problem(heads: frozenset[str]) -> str | None:
+    """Why a database at ``heads`` is not current for this code, or None when it is.
+
+    Current means every head of the code's migrations has been applied. A head can be applied without being in
+    ``alembic_version`` (a later revision on another branch ``depends_on`` it), so the check walks down from
+    the database's heads through parents and dependencies.
+    """
+    if not heads:
+        return NOT_MIGRATED
+    scripts = _scripts()
+    applied: set[str] = set()
+    stack = list(heads)
+    while stack:
+        name = stack.pop()
+        try:
+            found = scripts.get_revisions(name)
+        except Exception:  # noqa: BLE001 - alembic's lookup errors all mean "not one of ours"
+            return f"the database is at revision '{name}', which this version of phb does not know: upgrade phb"
+        for revision in found:
+            if revision is None or revision.revision in applied:
+                continue
+            applied.add(revision.revision)
+            for parent in (revision.down_revision, revision.dependencies):
+                stack.extend([parent] if isinstance(parent, str) else list(parent or ()))
+    if missing := expected_heads() - applied:
+        return f"the database is not at the latest migration ({', '.join(sorted(missing))}): run `phb db upgrade`"
+    return None
+
+
+def current_heads(connection: Connection) -> frozenset[str]:
+    """The revisions the database says it is at (empty when it was never migrated)."""
+    return frozenset(MigrationContext.configure(connection).get_current_heads())
+
+
+def _require_known_revision(revision: str) -> None:
+    """Refuse an unknown revision before connecting, so a typo creates and changes nothing.
+
+    Relative steps (``-1``, ``+2``) depend on where the database is; Alembic checks those itself.
+    """
+    if re.fullmatch(r"[+-]\d+", revision):
+        return
+    try:
+        _scripts().get_revisions(revision)
+    except Exception as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        if "Can't locate revision" in reason or "No such revision" in reason:
+            reason = "see `alembic history` for the ones there are"
+        raise DatabaseNotReadyError(f"revision '{revision}': {reason}") from exc
+
+
 def upgrade(database_url: str, revision: str = "heads") -> None:
     """Migrate the database up to ``revision``."""
+    _require_known_revision(revision)
     command.upgrade(alembic_config(database_url), revision)
 
 
 def downgrade(database_url: str, revision: str) -> None:
     """Migrate the database down to ``revision`` ("base" removes everything)."""
+    if revision != "base":
+        _require_known_revision(revision)
     command.downgrade(alembic_config(database_url), revision)
 
 
 def check(database_url: str) -> None:
     """Raise ``alembic.util.exc.AutogenerateDiffsDetected`` if the models and migrations differ."""
     command.check(alembic_config(database_url))
+
+
+def describe_url(url: URL) -> str:
+    """The URL without its password, for messages."""
+    return url.render_as_string(hide_password=True)
+
+
+def parse_database_url(database_url: str) -> URL:
+    """The URL with phb's driver, or :class:`DatabaseNotReadyError` for a malformed or unsupported one."""
+    try:
+        return normalise_url(database_url)
+    except (ArgumentError, ValueError) as exc:
+        raise DatabaseNotReadyError(f"PHB_DATABASE_URL: {exc}") from exc
+
+
+def _sqlite_file(url: URL) -> Path | None:
+    database = url.database or ""
+    return None if database in {"", ":memory:"} else Path(database)
+
+
+def require_database(database_url: str, need: Readiness = Readiness.CURRENT) -> None:
+    """Raise :class:`DatabaseNotReadyError` unless the database is what ``need`` asks; create nothing.
+
+    A SQLite file that does not exist is never opened (opening would create it); PostgreSQL is given a short
+    connect timeout so an unreachable server is reported in seconds.
+    """
+    if need is Readiness.NONE:  # file-only commands do not care; db upgrade and restore check it themselves
+        return
+    url = parse_database_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        path = _sqlite_file(url)
+        if path is not None and not path.is_file():
+            if need is Readiness.CURRENT:
+                raise DatabaseNotReadyError(f"{NOT_MIGRATED} (no SQLite database at {path})")
+            raise DatabaseNotReadyError(f"no SQLite database at {path}: check PHB_DATABASE_URL")
+        connect_args: dict[str, object] = {}
+    else:
+        connect_args = {"connect_timeout": 5}
+    engine = create_engine(url, connect_args=connect_args)
+    try:
+        with engine.connect() as connection:
+            heads = current_heads(connection)
+    except DBAPIError as exc:
+        first = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+        raise DatabaseNotReadyError(f"cannot use the database at {describe_url(url)}: {first}") from exc
+    except sqlite3.Error as exc:  # pragma: no cover - wrapped by SQLAlchemy in practice
+        raise DatabaseNotReadyError(f"cannot use the database at {describe_url(url)}: {exc}") from exc
+    finally:
+        engine.dispose()
+    if need is Readiness.CURRENT and (problem := migration_problem(heads)):
+        raise DatabaseNotReadyError(problem)

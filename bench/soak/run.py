@@ -1,6 +1,8 @@
 """Soak test driver: PostgreSQL on loopback, demo data, one `phb serve`, locust for a fixed time.
 
-    python bench/soak/run.py --minutes 10 --users 50 [--database-url postgresql://postgres@127.0.0.1:5432/postgres]
+    python bench/soak --minutes 10 --users 50 [--database-url postgresql://postgres@127.0.0.1:5432/postgres]
+
+locust comes with the dev extras (``./scripts/install``); ``--locust /path/to/locust`` runs another one.
 
 Creates a fresh database (dropped afterwards), loads the demo data, adds a person account for the demo person
 Leon Baptiste, starts the server on 127.0.0.1 (cookies not Secure: locust speaks plain HTTP), runs locust
@@ -12,26 +14,32 @@ from __future__ import annotations
 
 import argparse
 import csv
+import importlib.util
 import os
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 import uuid
 from pathlib import Path
 
-from sqlalchemy import create_engine, select, text
-
-from phb import migrate
-from phb.accounts.models import User
-from phb.accounts.rules import Role
-from phb.accounts.services import create_user
-from phb.audit.services import AuditActor, act_as
-from phb.db import create_db_engine, make_session_factory, normalise_url
-from phb.demo import DEMO_PASSWORD, load_demo
-from phb.people.models import CaseloadAssignment, Person
-
 HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+sys.path.insert(0, str(ROOT))  # this checkout's phb, whichever directory the command is run from
+
+from sqlalchemy import create_engine, select, text  # noqa: E402
+
+from phb import migrate  # noqa: E402
+from phb.accounts.models import User  # noqa: E402
+from phb.accounts.rules import Role  # noqa: E402
+from phb.accounts.services import create_user  # noqa: E402
+from phb.audit.services import AuditActor, act_as  # noqa: E402
+from phb.db import create_db_engine, make_session_factory, normalise_url  # noqa: E402
+from phb.demo import DEMO_PASSWORD, load_demo  # noqa: E402
+from phb.people.models import CaseloadAssignment, Person  # noqa: E402
+
+READY_TIMEOUT_S = 60
 
 
 def rss_kib(pid: int) -> int:
@@ -70,13 +78,42 @@ def prepare(base_url: str) -> tuple[str, str, list[int], int]:
     return name, url, people, leon
 
 
+def locust_command(path: str | None) -> list[str]:
+    """How to start locust: the one given, else this Python's (installed by the dev extras)."""
+    if path:
+        return [path]
+    if importlib.util.find_spec("locust") is None:
+        raise SystemExit("locust is not installed: run ./scripts/install (it comes with the dev extras)")
+    return [sys.executable, "-m", "locust"]
+
+
+def wait_until_ready(server: subprocess.Popen[bytes], port: int) -> None:
+    """Poll /readyz until the server answers 200 (database reachable and migrated), or give up."""
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"phb serve exited with status {server.returncode} before it was ready")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as answer:
+                if answer.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.5)
+    server.terminate()
+    raise SystemExit(f"phb serve was not ready after {READY_TIMEOUT_S} s")
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser()
+    parser = argparse.ArgumentParser(prog="python bench/soak", description=__doc__.splitlines()[0] if __doc__ else "")
     parser.add_argument("--database-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--minutes", type=float, default=10)
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--port", type=int, default=8010)
+    parser.add_argument("--workers", type=int, default=1, help="phb serve --workers")
+    parser.add_argument("--locust", default=None, help="a locust executable (default: this Python's)")
     args = parser.parse_args()
+    locust = locust_command(args.locust)
 
     name, url, people, leon = prepare(args.database_url)
     env = {
@@ -88,17 +125,20 @@ def main() -> None:
         "PHB_LOGIN_IP_MAX_FAILURES": "100000",
     }
     server = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "phb.cli", "serve", "--host", "127.0.0.1", "--port", str(args.port)], env=env
-    )
-    time.sleep(3)
+        [
+            sys.executable, "-m", "phb.cli", "serve", "--host", "127.0.0.1", "--port", str(args.port),
+            "--workers", str(args.workers),
+        ],
+        env=env,
+        cwd=ROOT,
+    )  # fmt: skip
+    wait_until_ready(server, args.port)
     out = Path(tempfile.mkdtemp(prefix="phb-soak-"))
     locust_env = {**env, "PHB_SOAK_PEOPLE": ",".join(map(str, people)), "PHB_SOAK_PERSON_ID": str(leon)}
     seconds = int(args.minutes * 60)
     load = subprocess.Popen(  # noqa: S603
         [
-            sys.executable,
-            "-m",
-            "locust",
+            *locust,
             "-f",
             str(HERE / "locustfile.py"),
             "--headless",

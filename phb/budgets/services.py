@@ -852,7 +852,15 @@ def _new_line(person_id: int, number: int, data: SheetLineCreate, *, key: str, p
 
 
 def _current_line(session: Session, person_id: int, line_id: int) -> BudgetSheetLine:
-    line = session.get(BudgetSheetLine, line_id)
+    """The line as it is now, read under the person lock (taken here) so a change made meanwhile is seen.
+
+    Read before the lock, two simultaneous changes of one line both found it current and both added a new row:
+    the line appeared twice and the sheet total counted it twice (issue 24, item 1).
+    """
+    lock_person(session, person_id)
+    line = session.scalar(
+        select(BudgetSheetLine).where(BudgetSheetLine.id == line_id).execution_options(populate_existing=True)
+    )
     if line is None or line.person_id != person_id:
         raise NotFoundError("budget sheet line", line_id)
     if line.removed_in is not None:

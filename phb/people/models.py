@@ -19,7 +19,9 @@ class Person(VersionedMixin, Audited, Base):
     __table_args__ = (Index("ix_people_family_name_given_name", "family_name", "given_name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    nhs_number: Mapped[str] = mapped_column(String(10), unique=True)
+    nhs_number: Mapped[str] = mapped_column(
+        String(10), unique=True, info={"already_exists": "A person with this NHS number is already recorded"}
+    )
     given_name: Mapped[str] = mapped_column(String(100))
     family_name: Mapped[str] = mapped_column(String(100))
     date_of_birth: Mapped[dt.date] = mapped_column(Date)

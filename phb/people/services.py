@@ -7,6 +7,7 @@ unit of work does).
 from __future__ import annotations
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -22,6 +23,9 @@ from phb.errors import ConflictError, ValidationFailedError
 from phb.people.models import CaseloadAssignment, Person, Supporter
 from phb.people.schemas import Page, PersonCreate, PersonRead, PersonSummary, PersonUpdate, SupporterCreate
 
+ALREADY_RECORDED = (
+    "A person with this NHS number is already recorded. Ask a service manager to add them to your caseload."
+)
 DETAIL_FIELDS = (
     "given_name",
     "family_name",
@@ -40,17 +44,20 @@ def add_person(session: Session, actor: Actor, data: PersonCreate) -> Person:
     """Record a new person; a case manager who adds someone takes them onto their caseload."""
     require(session, actor, Permission.PERSON_CREATE)
     if session.scalar(select(Person.id).where(Person.nhs_number == data.nhs_number)) is not None:
-        raise ValidationFailedError(
-            {
-                "nhs_number": "A person with this NHS number is already recorded. Ask a service manager to add them "
-                "to your caseload."
-            }
-        )
+        raise ValidationFailedError({"nhs_number": ALREADY_RECORDED})
     person = Person(nhs_number=data.nhs_number, **{f: getattr(data, f) for f in DETAIL_FIELDS})
     if data.consent_to_share:
         person.consent_recorded_at = utcnow()
-    session.add(person)
-    session.flush()
+    try:
+        # Two people adding the same person at once both pass the check above; the unique NHS number stops the
+        # second here. The savepoint keeps the session usable, so the form can be shown again with the message.
+        with session.begin_nested():
+            session.add(person)
+            session.flush()
+    except IntegrityError as exc:
+        if session.scalar(select(Person.id).where(Person.nhs_number == data.nhs_number)) is None:
+            raise  # some other rule: the web layer's handler answers 409
+        raise ValidationFailedError({"nhs_number": ALREADY_RECORDED}) from exc
     if actor.has_any(Role.CASE_MANAGER, Role.NURSE_ASSESSOR, Role.CARE_COORDINATOR):
         session.add(CaseloadAssignment(person_id=person.id, user_id=actor.user_id, assigned_on=_today()))
     session.flush()

@@ -11,9 +11,17 @@ def _quarter(value: str) -> object:
     from phb.plans.rules import Quarter  # noqa: PLC0415 - keep `phb --help` fast
 
     try:
-        return Quarter.parse(value)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--quarter") from exc
+        quarter = Quarter.parse(value)
+        _ = quarter.previous, quarter.end  # the report reads both: 0001Q1 and 9999Q4 have no neighbour
+    except (ValueError, OverflowError) as exc:
+        raise click.BadParameter(f"{value}: {exc}", param_hint="--quarter") from exc
+    return quarter
+
+
+def _check_quarter(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
+    """Refuse a malformed quarter as the options are parsed, before the database is opened."""
+    _quarter(value)
+    return value
 
 
 def _run(report: str, quarter_text: str, records: bool) -> None:
@@ -45,7 +53,13 @@ def report() -> None:
 
 
 @report.command("pcsp")
-@click.option("--quarter", "quarter_text", required=True, help="Calendar quarter, like 2026Q3 (July to September).")
+@click.option(
+    "--quarter",
+    "quarter_text",
+    required=True,
+    callback=_check_quarter,
+    help="Calendar quarter, like 2026Q3 (July to September).",
+)
 @click.option("--records", is_flag=True, help="List the plans behind each figure instead of the figures.")
 def pcsp(quarter_text: str, records: bool) -> None:
     """New and reviewed personalised care and support plans meeting the five criteria (SNOMED CT coded)."""
@@ -53,7 +67,13 @@ def pcsp(quarter_text: str, records: bool) -> None:
 
 
 @report.command("phb-return")
-@click.option("--quarter", "quarter_text", required=True, help="Calendar quarter, like 2026Q3 (July to September).")
+@click.option(
+    "--quarter",
+    "quarter_text",
+    required=True,
+    callback=_check_quarter,
+    help="Calendar quarter, like 2026Q3 (July to September).",
+)
 @click.option("--records", is_flag=True, help="List the budgets behind each figure instead of the figures.")
 def phb_return(quarter_text: str, records: bool) -> None:
     """The national quarterly return: personal health budgets by type and cohort."""

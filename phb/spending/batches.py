@@ -108,8 +108,8 @@ class _CsvBatches:
         if min(map(len, rows)) < layout.width:
             return None
         descriptions = list(map(str.strip, map(operator.itemgetter(layout.desc_is[0]), rows)))
-        if not all(descriptions) or max(map(len, descriptions)) > MAX_DESCRIPTION:
-            return None
+        if not all(descriptions) or max(map(len, descriptions)) > MAX_DESCRIPTION or "\x00" in "".join(descriptions):
+            return None  # the line-by-line path names the line at fault
         amounts = _pence(rows, layout.amount_i)
         balances = [None] * n if layout.balance_i is None else _pence(rows, layout.balance_i)
         mccs = [None] * n if layout.mcc_i is None else _mccs(rows, layout.mcc_i)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from phb.clikit import RECORD_ID, InputFile, Readiness, database, open_text
 from phb.spending.check import check_csv, load_default_rules
 from phb.spending.exceptions import MalformedStatement
 
@@ -16,15 +17,16 @@ def statements() -> None:
     """Direct-payment statements."""
 
 
+@database(Readiness.NONE)
 @statements.command("check")
-@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("path", type=InputFile())
 def check(path: Path) -> None:
     """Check each debit in PATH (CSV: date,description,amount[,mcc]) against the exclusions.
 
     Writes the input columns plus `exclusion` and `reason` to standard output. Exits 0 even when lines are
     flagged (a flag is for a person to look at, not an error); exits 2 naming the line for a malformed file.
     """
-    with path.open(newline="", encoding="utf-8-sig") as in_stream:
+    with open_text(path) as in_stream:
         try:
             flagged = check_csv(in_stream, sys.stdout, load_default_rules())
         except MalformedStatement as exc:
@@ -34,7 +36,7 @@ def check(path: Path) -> None:
 
 
 @statements.command("import")
-@click.option("--account", "account_id", type=int, required=True, help="Direct-payment account id.")
+@click.option("--account", "account_id", type=RECORD_ID, required=True, help="Direct-payment account id.")
 @click.option(
     "--profile",
     default="generic",

@@ -46,12 +46,13 @@ from phb.spending import findings as findings_service
 from phb.spending import integration
 from phb.spending.batches import OFX, read_batches
 from phb.spending.check import load_default_rules
+from phb.spending.exceptions import MalformedStatement
 from phb.spending.linechecks import Checker, Reconciler, connected_payees
 from phb.spending.models import DirectPaymentAccount, StatementImport, StatementTransaction
 from phb.spending.planning import PlannedLine
 from phb.spending.rules import RuleSet
 from phb.spending.statements import PROFILES, StatementSummary, normalised_descriptions, row_keys
-from phb.spending.writers import Rows, writer_for
+from phb.spending.writers import Rows, take_import_turn, writer_for
 
 BATCH_SIZE = 5000
 _CHUNK = 1 << 20
@@ -131,6 +132,7 @@ def import_statement(
         raise ValidationFailedError({"profile": f"Choose a statement layout: {', '.join([*PROFILES, OFX])}"})
     sha256, total_lines = file_fingerprint(source)
     result = ImportResult(None, account.id, filename, sha256, profile)
+    take_import_turn(session.connection(), account.id)
     earlier = session.scalar(
         select(StatementImport.id).where(
             StatementImport.account_id == account.id, StatementImport.file_sha256 == sha256
@@ -235,6 +237,8 @@ def _run(
     except BaseException as exc:
         writer.abort(exc)
         raise
+    if not read:  # a header alone (or an OFX without transactions) is not a statement: record no import of it
+        raise MalformedStatement(1, "the file has no statement lines, only a header")
     if on_progress is not None:
         on_progress(read, read)
     result.lines_read, result.first_date, result.last_date = read, first, last

@@ -363,6 +363,8 @@ class CsvLayout:
             description = " ".join(part for part in (row[i].strip() for i in self.desc_is) if part)
         if not description:
             raise MalformedStatement(line_number, "description is empty")
+        if "\x00" in description:  # PostgreSQL cannot store it, SQLite would: refused the same on both
+            raise MalformedStatement(line_number, "description contains a NUL character")
         amount = _amount(row, line_number, self.header, self.amount_i, self.in_i, self.out_i)
         if self.positive_out:
             amount = -amount

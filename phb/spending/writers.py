@@ -63,6 +63,20 @@ _NO_FLAG = (None, None, None, None)
 _NO_MATCH = (None, None)
 
 
+def take_import_turn(connection: Connection, account_id: int) -> None:
+    """Wait for any other import into the account to finish (PostgreSQL; held to the end of the transaction).
+
+    Taken before an import asks whether the file was imported already, so two imports of one file at the same
+    moment are one import and one "already imported", never a second import of 0 lines. Taking it again later in
+    the same transaction is free. SQLite's ``BEGIN IMMEDIATE`` already makes writers take turns.
+    """
+    if connection.dialect.name == "postgresql":
+        connection.execute(
+            text("SELECT pg_advisory_xact_lock(:namespace, :account_id)"),
+            {"namespace": _IMPORT_LOCK, "account_id": account_id},
+        )
+
+
 @dataclass(frozen=True)
 class Rows:
     """One batch of lines for the database, in file order.
@@ -159,10 +173,7 @@ class PostgresWriter:
 
     def __init__(self, connection: Connection, account_id: int) -> None:
         self.connection = connection
-        connection.execute(
-            text("SELECT pg_advisory_xact_lock(:namespace, :account_id)"),
-            {"namespace": _IMPORT_LOCK, "account_id": account_id},
-        )
+        take_import_turn(connection, account_id)
         tx = StatementTransaction
         self.latest: dt.date | None = connection.scalar(
             select(func.max(tx.posted_on)).where(tx.account_id == account_id)

@@ -14,10 +14,12 @@ from litestar.exceptions import HTTPException, NotAuthorizedException, Validatio
 from litestar.response import Redirect, Template
 from litestar.response.base import ASGIResponse
 from litestar.types import Scope
-from sqlalchemy.exc import DataError
+from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from phb.errors import ConflictError, ForbiddenError, NotFoundError, ValidationFailedError
+from phb.models import Base
 from phb.observability import get_logger
 from phb.web.rendering import base_context, is_htmx
 
@@ -35,6 +37,7 @@ TITLES = {
     429: "Too many requests",
     500: "Sorry, there is a problem with the service",
 }
+FORBIDDEN_ACTION = "You cannot do this"
 MESSAGES = {
     403: "If you think you should have access, ask your service manager.",
     404: "If you typed the web address, check it is correct. If you pasted the web address, check you copied the "
@@ -62,18 +65,25 @@ def _problem(status: int, detail: str, errors: dict[str, str] | None = None) -> 
 
 
 def error_page(
-    request: Request[Any, Any, Any], status: int, message: str | None = None, headers: dict[str, str] | None = None
+    request: Request[Any, Any, Any],
+    status: int,
+    message: str | None = None,
+    headers: dict[str, str] | None = None,
+    *,
+    title: str | None = None,
 ) -> Response[Any]:
-    """The friendly error page for ``status``, or problem+json for API clients."""
+    """The friendly error page for ``status`` (``title`` instead of the status's usual one), or problem+json."""
     text = message or MESSAGES.get(status, "")
     if wants_json(request):
         problem = _problem(status, text)
+        if title:
+            problem.content["title"] = title
         problem.headers.update(headers or {})
         return problem
     context = {
         **base_context(request),
         "status_code": status,
-        "title": TITLES.get(status, "Error"),
+        "title": title or TITLES.get(status, "Error"),
         "message": text,
         "request_id": request.headers.get("x-request-id") or "",
     }
@@ -120,7 +130,8 @@ def handle_domain(request: Request[Any, Any, Any], exc: Exception) -> Response[A
     if isinstance(exc, NotFoundError):
         return error_page(request, 404)
     if isinstance(exc, ForbiddenError):
-        return error_page(request, 403, str(exc))
+        # The person may see the record (the page showed it), just not do this to it: say so, not "see this page".
+        return error_page(request, 403, str(exc), title=FORBIDDEN_ACTION)
     if isinstance(exc, ConflictError):
         if wants_json(request):
             body = _problem(409, str(exc))
@@ -138,6 +149,58 @@ def handle_out_of_range(request: Request[Any, Any, Any], exc: Exception) -> Resp
     if from_path:
         return error_page(request, 404)
     return error_page(request, 400, "A number in the request is out of range")
+
+
+def _unique_rule(exc: IntegrityError) -> tuple[str, list[str], str | None] | None:
+    """(table, columns, message declared on the model) of the unique rule ``exc`` broke, when it is one.
+
+    PostgreSQL names the constraint or index (``diag.constraint_name``); SQLite names the columns
+    ("UNIQUE constraint failed: appeals.outcome_id"). A model may declare the sentence for people as
+    ``info={"already_exists": ...}`` on the index, constraint or column.
+    """
+    diag = getattr(exc.orig, "diag", None)
+    name = getattr(diag, "constraint_name", None)
+    text = str(exc.orig)
+    columns: list[str] = []
+    if text.startswith("UNIQUE constraint failed: "):
+        columns = [c.strip() for c in text.removeprefix("UNIQUE constraint failed: ").split(",")]
+    elif not (name and getattr(diag, "sqlstate", "") == "23505"):  # unique_violation
+        return None
+    for table in Base.metadata.tables.values():
+        rules: list[Index | UniqueConstraint] = [
+            *(i for i in table.indexes if i.unique),
+            *(c for c in table.constraints if isinstance(c, UniqueConstraint)),
+        ]
+        for rule in rules:
+            rule_columns = [f"{table.name}.{c.name}" for c in rule.columns]
+            if rule.name == name or (columns and rule_columns == columns):
+                message = rule.info.get("already_exists")
+                if message is None and len(rule.columns) == 1:
+                    message = next(iter(rule.columns)).info.get("already_exists")
+                return table.name, [c.name for c in rule.columns], message
+    if columns:
+        table_name = columns[0].split(".")[0]
+        return table_name, [c.split(".")[-1] for c in columns], None
+    return None
+
+
+def handle_integrity(request: Request[Any, Any, Any], exc: IntegrityError) -> Response[Any]:
+    """A unique rule broken (usually two people doing the same at once): 409 naming what already exists.
+
+    Other integrity errors (a foreign key to a record deleted meanwhile, a check) are 409 too: the request was
+    valid when it was made and the data changed under it. The database's own message is logged, never shown
+    (it can hold the values).
+    """
+    log.info("integrity error answered 409", error=str(exc.orig).splitlines()[0] if exc.orig else "")
+    rule = _unique_rule(exc)
+    if rule is None:
+        return error_page(request, 409, "The record changed while you were saving it. Reload the page and try again.")
+    table, columns, message = rule
+    if message is None:
+        message = (
+            f"A {table.replace('_', ' ')} record with this {' and '.join(columns).replace('_', ' ')} already exists"
+        )
+    return error_page(request, 409, f"{message}. Reload the page to see it.")
 
 
 def handle_http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
@@ -169,6 +232,7 @@ EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
     ForbiddenError: handle_domain,
     ConflictError: handle_domain,
     StaleDataError: handle_domain,
+    IntegrityError: handle_integrity,
     HTTPException: handle_http,
     OverflowError: handle_out_of_range,  # SQLite: an int beyond 64 bits
     DataError: handle_out_of_range,  # PostgreSQL: numeric value out of range

@@ -21,7 +21,7 @@ from phb.web.app import create_app
 from tests.factories import make_person, make_user
 from tests.web.helpers import csrf, login
 
-PUBLIC = {"/login", "/accessibility", "/privacy", "/healthz", "/invite/{token:str}", "/setup/{token:str}"}
+PUBLIC = {"/login", "/accessibility", "/privacy", "/healthz", "/readyz", "/invite/{token:str}", "/setup/{token:str}"}
 STATIC_PREFIXES = ("/static/", "/assets/")
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 

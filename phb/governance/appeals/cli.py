@@ -8,23 +8,33 @@ from pathlib import Path
 
 import click
 
+from phb.clikit import InputFile, Readiness, database, read_text
+
+# The furthest a count of working days may reach: about 40 years, far beyond any appeal's time limit.
+MAX_WORKING_DAYS = 10_000
+
 
 @click.group()
 def appeals() -> None:
     """Decision notices and appeals: time limits in working days."""
 
 
+@database(Readiness.NONE)
 @appeals.command("check")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file", type=InputFile())
 def check(file: Path) -> None:
     """Check an appeals configuration (TOML) and print its time limits; exit 2 listing every problem."""
     from phb.governance.appeals.rules import ConfigError, parse_config  # noqa: PLC0415 - keep `phb --help` fast
 
+    text = read_text(file)
+    if not text.strip():  # every setting would silently be the default: not a configuration anyone meant
+        click.echo(f"{file}: the file is empty; start from phb/governance/appeals/appeals.toml", err=True)
+        sys.exit(2)
     try:
-        config = parse_config(file.read_text(encoding="utf-8"))
+        config = parse_config(text)
     except ConfigError as exc:
         for problem in exc.problems:
-            click.echo(problem, err=True)
+            click.echo(f"{file}: {problem}", err=True)
         sys.exit(2)
     cal = config.calendar
     click.echo(f"reviewer: {config.reviewer_mode.value}; bank holidays: {cal.country} {cal.subdivision}")
@@ -32,14 +42,19 @@ def check(file: Path) -> None:
         click.echo(f"  {name} = {value}")
 
 
+@database(Readiness.NONE)
 @appeals.command("due")
 @click.option("--from", "start", type=click.DateTime(formats=["%Y-%m-%d"]), required=True, help="Start date.")
-@click.option("--days", type=click.IntRange(min=0), required=True, help="Working days to add.")
+@click.option("--days", type=click.IntRange(0, MAX_WORKING_DAYS), required=True, help="Working days to add.")
 def due(start: dt.datetime, days: int) -> None:
     """Print the date ``days`` working days after ``--from`` (England and Wales bank holidays skipped)."""
     from phb.governance.appeals.services import load_config  # noqa: PLC0415
 
-    click.echo(load_config().calendar.add_working_days(start.date(), days).isoformat())
+    try:
+        due_on = load_config().calendar.add_working_days(start.date(), days)
+    except OverflowError as exc:
+        raise click.BadParameter("the date would be after 9999-12-31", param_hint="--days") from exc
+    click.echo(due_on.isoformat())
 
 
 COMMANDS = [appeals]

@@ -37,11 +37,21 @@ class Appeal(VersionedMixin, Audited, Base):
     """An appeal against a decision outcome, from lodging to the outcome and how the person was told."""
 
     __tablename__ = "appeals"
-    __table_args__ = (Index("ix_appeals_status", "status"),)
+    __table_args__ = (
+        Index("ix_appeals_status", "status"),
+        # One appeal per decision outcome (lodge_appeal refuses a second; this holds when two arrive at once).
+        # A unique index rather than a constraint: SQLite adds it without rebuilding the table.
+        Index(
+            "uq_appeals_outcome_id",
+            "outcome_id",
+            unique=True,
+            info={"already_exists": "An appeal against this decision is already recorded"},
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
-    outcome_id: Mapped[int] = mapped_column(ForeignKey("decision_outcomes.id", ondelete="CASCADE"), index=True)
+    outcome_id: Mapped[int] = mapped_column(ForeignKey("decision_outcomes.id", ondelete="CASCADE"))
     notice_id: Mapped[int | None] = mapped_column(ForeignKey("decision_notices.id", ondelete="SET NULL"))
     decision_type: Mapped[str] = mapped_column(String(40))
     appeal_type: Mapped[str] = mapped_column(String(40))  # AppealType: the regulation it is under

@@ -41,6 +41,14 @@ from phb.errors import NotFoundError, ValidationFailedError
 from phb.web.security import require_staff
 
 
+def _require_sheet_version(sheet_version: int | None) -> None:
+    """Changing or removing a line needs the version the client saw: without it a late write silently wins."""
+    if sheet_version is None:
+        raise ValidationFailedError(
+            {"sheet_version": "Give the budget sheet version you are changing (the one you read); it is required"}
+        )
+
+
 class RateCardsApi(Controller):
     """The rate card: staff read it, administrators add versions."""
 
@@ -154,7 +162,8 @@ class BudgetApi(Controller):
     def change_line(
         self, actor: Actor, db_session: Session, person_id: int, line_id: int, data: SheetLineCreate
     ) -> SheetRead:
-        """Change a line (a new version; the old line stays in the earlier versions)."""
+        """Change a line (a new version; the old line stays in the earlier versions). ``sheet_version`` is required."""
+        _require_sheet_version(data.sheet_version)
         return services.change_line(db_session, actor, person_id, line_id, data)
 
     @delete("/sheet/lines/{line_id:int}", status_code=HTTP_200_OK, sync_to_thread=True)
@@ -168,6 +177,7 @@ class BudgetApi(Controller):
         sheet_version: int | None = None,
     ) -> SheetRead:
         """Take a line off the sheet (a new version); ``reason`` and ``sheet_version`` are query parameters."""
+        _require_sheet_version(sheet_version)
         return services.remove_line(
             db_session, actor, person_id, line_id, SheetChange(reason=reason, sheet_version=sheet_version)
         )

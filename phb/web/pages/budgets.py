@@ -75,6 +75,7 @@ def _page(
     editing: int | None = None,
     status_code: int = 200,
     conflict: str | None = None,
+    conflict_title: str | None = None,
 ) -> Template:
     """The budget page (or its sheet region for htmx), with any form's input and errors kept."""
     overview = services.budget_overview(db_session, actor, person_id)
@@ -102,6 +103,7 @@ def _page(
         "errors": errors or {},
         "editing": editing_line,
         "conflict": conflict,
+        "conflict_title": conflict_title,
     }
     return render(request, "budgets/budget.html", context, blocks=[SHEET_BLOCK], status_code=status_code)
 
@@ -133,7 +135,7 @@ def _attempt(
     """
     fields = {k.removeprefix(prefix): v for k, v in data.items()} if prefix else data
     parsed, errors = parse_form(model, fields)
-    status, conflict = 422, None
+    status, conflict, conflict_title = 422, None, None
     if parsed is not None:
         try:
             action(parsed)
@@ -142,6 +144,10 @@ def _attempt(
         except ConflictError as exc:
             status, conflict, errors = 409, str(exc), {"sheet_version": str(exc)}
             data = {**data, f"{prefix}sheet_version": exc.current.get("sheet_version")}
+            # A sheet edited meanwhile carries its version; a decision someone else took or a request withdrawn
+            # does not, and is not "the sheet".
+            sheet = "sheet_version" in exc.current
+            conflict_title = "Someone else changed the sheet first" if sheet else "Someone else got there first"
         else:
             return _done(request, db_session, actor, person_id, anchor)
     db_session.rollback()
@@ -156,6 +162,7 @@ def _attempt(
         editing=editing,
         status_code=status,
         conflict=conflict,
+        conflict_title=conflict_title,
     )
 
 

@@ -68,6 +68,12 @@ def test_importing_the_same_file_twice_adds_nothing_the_second_time(db, officer,
     assert events == ["dp_statement_imports.created", "dp_statement_imports.repeated"]
 
 
+def test_a_header_without_lines_is_refused_and_records_no_import(db, officer, account):
+    with pytest.raises(MalformedStatement, match="no statement lines, only a header"):
+        _import(db, officer, account, statement())
+    assert db.scalar(select(func.count()).select_from(StatementImport)) == 0
+
+
 def test_an_overlapping_file_adds_only_the_new_lines(db, officer, account):
     _import(db, officer, account, QUARTER)
     result = _import(db, officer, account, OVERLAP)

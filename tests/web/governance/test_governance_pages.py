@@ -5,7 +5,7 @@ import re
 
 from phb.governance import services
 from tests.factories_governance import make_team
-from tests.web.helpers import login, post_form
+from tests.web.helpers import csrf, login, post_form
 
 
 def _location(response) -> str:
@@ -90,6 +90,7 @@ def test_someone_else_deciding_is_refused_with_the_reason(client, db):
     response = post_form(client, f"/decisions/{request.id}", {"action": "approve"})
     assert response.status_code == 403
     assert "nobody authorises their own proposal" in response.text
+    assert "<h1>You cannot do this</h1>" in response.text  # they may see the request, just not decide it
     api = client.post(f"/api/v1/decisions/{request.id}/decision", json={"action": "approve"})
     assert api.status_code == 403
 
@@ -194,3 +195,24 @@ def test_a_panel_chair_arranges_a_meeting_whose_agenda_holds_the_referral(client
     client.cookies.clear()
     login(client, "casey")
     assert client.get("/panels").status_code == 403
+
+
+def test_a_first_approver_s_second_approval_is_titled_as_an_action_refused_not_a_page_hidden(client, db):
+    """Issue 24, item 9: it answered 403 titled "You do not have permission to see this page", on a page they see."""
+    from tests.factories_budgets import propose_final  # noqa: PLC0415
+    from tests.factories_governance import complete_checklist  # noqa: PLC0415
+
+    team = make_team(db)
+    complete_checklist(db, team["casey"], team.person.id)
+    final = propose_final(db, team["casey"], team.person.id, [team["nina"], team["sam"], team["drew"]])
+    request = services.request_for(db, "final_budget", final.id)
+    login(client, "sam")
+    api = f"/api/v1/decisions/{request.id}/decision"
+    headers = {"X-CSRF-Token": csrf(client)}
+    assert client.post(api, json={"action": "approve"}, headers=headers).status_code == 201
+    second = client.post(api, json={"action": "approve"}, headers=headers)
+    assert second.status_code == 403
+    assert second.json()["title"] == "You cannot do this"
+    assert second.json()["detail"] == "You gave the first approval; a different person must give the second."
+    page = f"/decisions/{request.id}"
+    assert client.get(page).status_code == 200  # the page stays visible to them
