@@ -1134,6 +1134,37 @@ def _final_read(session: Session, final: FinalBudget, standing: Standing | None 
     )
 
 
+def _refuse_a_repeat(session: Session, person_id: int, sheet_version: int, data: FinalBudgetCreate) -> None:
+    """The same proposal again, field for field, on the same sheet while the first waits is a double click: 409.
+
+    Runs under the person's lock, so two submissions at once are taken in turn and the second sees the first.
+    """
+    newest = session.scalar(
+        select(FinalBudget).where(FinalBudget.person_id == person_id).order_by(FinalBudget.number.desc()).limit(1)
+    )
+    if newest is None or newest.sheet_version != sheet_version:
+        return
+    same = (
+        newest.annual_amount == data.annual_amount
+        and newest.effective_from == data.effective_from
+        and newest.effective_to == data.effective_to
+        and newest.management_options == ",".join(o.value for o in ManagementOption if o in data.management_options)
+        and newest.dp_frequency == (data.dp_frequency.value if data.dp_frequency else None)
+        and newest.dp_first_payment_on == data.dp_first_payment_on
+        and newest.dp_recipient == (data.dp_recipient.value if data.dp_recipient else None)
+        and newest.dp_notice_days == data.dp_notice_days
+        and newest.variance_explanation == data.variance_explanation
+        and newest.reason == data.reason
+    )
+    request = governance.request_for(session, FINAL, newest.id)
+    if same and request is not None and request.status == "open":
+        raise ConflictError(
+            f"This final budget was already proposed (final budget {newest.number}, waiting for authorisation): "
+            "nothing new was saved.",
+            current={"final_budget": newest.number},
+        )
+
+
 def propose_final_budget(session: Session, actor: Actor, person_id: int, data: FinalBudgetCreate) -> FinalBudgetRead:
     """Put a final budget forward for authorisation, against the current budget sheet version."""
     require_person(session, actor, Permission.BUDGET_EDIT, person_id)
@@ -1144,6 +1175,7 @@ def propose_final_budget(session: Session, actor: Actor, person_id: int, data: F
     latest = _latest_version(session, person_id)
     if latest is None:
         raise ValidationFailedError({"annual_amount": "Build the budget sheet before proposing a final budget"})
+    _refuse_a_repeat(session, person_id, latest.number, data)
     indicative = _authorised_indicative(session, person_id)
     number = (session.scalar(select(func.max(FinalBudget.number)).where(FinalBudget.person_id == person_id)) or 0) + 1
     has_dp = data.has_direct_payment

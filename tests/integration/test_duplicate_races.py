@@ -234,3 +234,53 @@ def test_the_same_statement_imported_twice_at_once_is_one_import_and_one_already
         ).all()
         assert sorted(imports) == sorted((account_id, 28) for account_id in account_ids)
     engine.dispose()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_double_click_on_propose_final_budget_makes_one_budget_and_one_clear_refusal(backend, fresh_database_url):
+    """Issue 24 item 3: the same final budget proposed twice at once; the person lock takes them in turn."""
+    from phb.budgets import services as budgets  # noqa: PLC0415
+    from phb.budgets.models import FinalBudget  # noqa: PLC0415
+    from phb.budgets.schemas import FinalBudgetCreate  # noqa: PLC0415
+    from tests.factories_budgets import propose_final  # noqa: PLC0415
+
+    url = fresh_database_url(backend)
+    migrate.upgrade(url)
+    engine = create_db_engine(url, pool_size=4)
+    factory = make_session_factory(engine)
+    with factory() as setup:
+        act_as(setup, AuditActor(user_id=None, label="test:setup"))
+        team = make_team(setup)
+        casey, person_id = team["casey"], team.person.id
+        first = propose_final(setup, casey, person_id, [team["nina"], team["sam"]])
+        setup.commit()
+
+    rounds = ROUNDS // 4
+
+    def propose(session: Session, n: int) -> None:
+        budgets.propose_final_budget(
+            session,
+            casey,
+            person_id,
+            FinalBudgetCreate(
+                annual_amount=first.annual_amount,
+                effective_from=first.effective_from,
+                effective_to=first.effective_to,
+                management_options=first.management_options,
+                variance_explanation=f"Round {n}",
+                dp_frequency=first.dp_frequency,
+                dp_first_payment_on=first.dp_first_payment_on,
+                dp_recipient=first.dp_recipient,
+                dp_notice_days=first.dp_notice_days,
+            ),
+        )
+
+    for n in range(rounds):
+        results = _race(factory, "casey", propose, n)
+        assert sorted(results)[1] == "won", results
+        assert min(results).startswith("ConflictError: This final budget was already proposed"), results
+    with factory() as check:
+        assert check.scalar(
+            select(func.count()).select_from(FinalBudget).where(FinalBudget.person_id == person_id)
+        ) == (1 + rounds)
+    engine.dispose()

@@ -124,3 +124,26 @@ def test_a_decision_taken_at_half_past_midnight_bst_is_dated_that_day_in_england
     assert "1 July 2026" not in outcome.for_person
     notice = db.scalars(select(DecisionNotice).where(DecisionNotice.outcome_id == outcome.id)).one()
     assert notice.sections[0][1].startswith("On Thursday 2 July 2026")
+
+
+def test_a_double_click_on_propose_makes_one_final_budget(db, team):
+    """Issue 24 item 3: the same proposal twice (a double click) is refused with 409, and one budget is made."""
+    from phb.budgets.models import FinalBudget  # noqa: PLC0415
+    from phb.budgets.schemas import FinalBudgetCreate  # noqa: PLC0415
+
+    final, _ = _final(db, team)
+    again = FinalBudgetCreate(
+        annual_amount=final.annual_amount,
+        effective_from=final.effective_from,
+        effective_to=final.effective_to,
+        management_options=final.management_options,
+        variance_explanation=final.variance_explanation,
+        dp_frequency=final.dp_frequency,
+        dp_first_payment_on=final.dp_first_payment_on,
+        dp_recipient=final.dp_recipient,
+        dp_notice_days=final.dp_notice_days,
+    )
+    with pytest.raises(ConflictError, match="This final budget was already proposed"):
+        budgets.propose_final_budget(db, team["casey"], team.person.id, again)
+    assert len(db.scalars(select(FinalBudget.id).where(FinalBudget.person_id == team.person.id)).all()) == 1
+    assert services.request_for(db, "final_budget", final.id).status == "open"  # the first is not withdrawn
