@@ -58,7 +58,7 @@ def test_a_200_kb_csv_field_uploaded_is_refused_naming_the_line_and_saves_nothin
         files={"file": ("statement.csv", io.BytesIO(content), "text/csv")},
     )
     assert response.status_code == 422
-    assert "line 3: not readable as CSV (field larger than field limit" in response.text
+    assert "line 3: the line cannot be read as CSV: a field is longer than a statement line may hold" in response.text
     assert db.scalar(select(func.count()).select_from(StatementTransaction)) == 0
     assert db.scalar(select(func.count()).select_from(StatementImport)) == 0
 

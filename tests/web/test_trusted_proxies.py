@@ -42,7 +42,14 @@ def test_a_typo_in_the_trusted_proxies_stops_start_up():
 @pytest.mark.parametrize(
     ("trusted", "proxy_headers", "allowed"), [("", False, None), ("10.0.0.1, 10.0.0.2", True, "10.0.0.1,10.0.0.2")]
 )
-def test_phb_serve_believes_proxy_headers_only_from_trusted_proxies(monkeypatch, trusted, proxy_headers, allowed):
+def test_phb_serve_believes_proxy_headers_only_from_trusted_proxies(
+    monkeypatch, tmp_path, trusted, proxy_headers, allowed
+):
+    from phb import migrate  # noqa: PLC0415
+
+    url = f"sqlite:///{tmp_path / 'phb.sqlite3'}"
+    migrate.upgrade(url)  # phb serve starts only on a migrated database
+    monkeypatch.setenv("PHB_DATABASE_URL", url)
     calls = []
     monkeypatch.setattr("uvicorn.run", lambda *_args, **kwargs: calls.append(kwargs))
     monkeypatch.setenv("PHB_TRUSTED_PROXIES", trusted)
