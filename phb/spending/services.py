@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 from phb.access.rules import Actor, Permission
 from phb.access.services import require_person
 from phb.clock import today
-from phb.errors import NotFoundError, ValidationFailedError
-from phb.money import ZERO, from_pence, to_pence
+from phb.errors import ConflictError, NotFoundError, ValidationFailedError
+from phb.money import ZERO, format_gbp, from_pence, to_pence
 from phb.spending import findings, integration
 from phb.spending.models import (
     Commitment,
@@ -213,7 +213,23 @@ def add_commitment(
 ) -> CommitmentRead:
     """Record wages due or an invoice received but not yet paid."""
     account = _account(session, actor, person_id, account_id, Permission.SPENDING_AUDIT)
-    commitment = Commitment(account_id=account.id, person_id=person_id, **data.model_dump())
+    # One at a time per account (a double click sends the same form twice): the second sees the first.
+    session.execute(select(DirectPaymentAccount.id).where(DirectPaymentAccount.id == account.id).with_for_update())
+    fields = data.model_dump()
+    same = session.scalar(
+        select(Commitment.id).where(
+            Commitment.account_id == account.id,
+            Commitment.settled_on.is_(None),
+            *(getattr(Commitment, name) == value for name, value in fields.items()),
+        )
+    )
+    if same is not None:
+        raise ConflictError(
+            f"This commitment is already recorded and not yet paid ({data.description}, "
+            f"{format_gbp(data.amount)} due {data.due_on:%d %B %Y}): nothing new was saved.",
+            current={"commitment_id": same},
+        )
+    commitment = Commitment(account_id=account.id, person_id=person_id, **fields)
     session.add(commitment)
     session.flush()
     return CommitmentRead.model_validate(commitment)

@@ -284,3 +284,44 @@ def test_a_double_click_on_propose_final_budget_makes_one_budget_and_one_clear_r
             select(func.count()).select_from(FinalBudget).where(FinalBudget.person_id == person_id)
         ) == (1 + rounds)
     engine.dispose()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_double_click_on_add_commitment_records_it_once(backend, fresh_database_url):
+    """Issue 24 item 3: the same commitment twice at once; the account's row lock takes them in turn."""
+    from phb.money import gbp  # noqa: PLC0415
+    from phb.spending import services as spending  # noqa: PLC0415
+    from phb.spending.models import Commitment  # noqa: PLC0415
+    from phb.spending.schemas import CommitmentCreate  # noqa: PLC0415
+    from tests.factories_spending import make_account  # noqa: PLC0415
+
+    url = fresh_database_url(backend)
+    migrate.upgrade(url)
+    engine = create_db_engine(url, pool_size=4)
+    factory = make_session_factory(engine)
+    with factory() as setup:
+        act_as(setup, AuditActor(user_id=None, label="test:setup"))
+        team = make_team(setup)
+        dana, person_id = team["dana"], team.person.id
+        account_id = make_account(setup, person_id).id
+        setup.commit()
+
+    def add(session: Session, n: int) -> None:
+        spending.add_commitment(
+            session,
+            dana,
+            person_id,
+            account_id,
+            CommitmentCreate(
+                kind="invoice_unpaid", description=f"Invoice {n}", amount=gbp("100.00"), due_on=dt.date(2026, 12, 20)
+            ),
+        )
+
+    for n in range(ROUNDS // 2):
+        results = _race(factory, "dana", add, n)
+        assert sorted(results)[1] == "won", results
+        assert min(results).startswith("ConflictError: This commitment is already recorded"), results
+    with factory() as check:
+        made = select(func.count()).select_from(Commitment).where(Commitment.account_id == account_id)
+        assert check.scalar(made) == ROUNDS // 2
+    engine.dispose()

@@ -232,12 +232,17 @@ class SpendingController(Controller):
         form = clean_form(data)
         form["kind"] = form.pop("commitment_kind", form.get("kind"))
         parsed, errors = parse_form(CommitmentCreate, form)
+        status = 422
         if parsed is not None:
-            services.add_commitment(db_session, actor, person_id, account_id, parsed)
-            return redirect(request, f"/people/{person_id}/spending/accounts/{account_id}#commitments")
+            try:
+                services.add_commitment(db_session, actor, person_id, account_id, parsed)
+            except ConflictError as exc:  # the same form twice (a double click): nothing new, and it says so
+                errors, status = {"description": str(exc)}, 409
+            else:
+                return redirect(request, f"/people/{person_id}/spending/accounts/{account_id}#commitments")
         context = self._account_context(db_session, actor, person_id, account_id, "all", "", "")
         context |= {"commitment_form": data, "commitment_errors": errors}
-        return render(request, "spending/account.html", context, status_code=422, blocks=["commitment-form"])
+        return render(request, "spending/account.html", context, status_code=status, blocks=["commitment-form"])
 
     @post("/accounts/{account_id:int}/commitments/{commitment_id:int}/settle", sync_to_thread=True)
     def settle(
