@@ -10,10 +10,8 @@ checked that the reader may see the request's person, and the budget is bound to
 
 from __future__ import annotations
 
-import importlib
 import json
-import typing
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from phb.budgets import rules, services
 from phb.budgets.models import FinalBudget, IndicativeBudget, RateCard
@@ -23,10 +21,9 @@ from phb.governance import services as governance
 from phb.governance.rules import CHECKLIST, DecisionType, ItemStatus, missing_items
 from phb.governance.subjects import SubjectView, ViewSection, date_words
 from phb.money import format_gbp, from_pence
+from phb.risk.services import open_risks_above
 
 if TYPE_CHECKING:
-    import datetime as dt
-
     from moneyed import Money
     from sqlalchemy.orm import Session
 
@@ -149,32 +146,11 @@ def _checklist_section(session: Session, person_id: int) -> ViewSection:
     )
 
 
-class _OpenRisk(Protocol):
-    title: str
-    review_on: dt.date
-
-    @property
-    def residual_rating(self) -> int: ...
-
-
-def _open_risks_above(session: Session, person_id: int, tolerance: int) -> list[_OpenRisk] | None:
-    """From ``phb.risk.services.open_risks_above``; None where this installation has no risk area."""
-    try:
-        module = importlib.import_module("phb.risk.services")
-    except ModuleNotFoundError as exc:
-        if exc.name in {"phb.risk", "phb.risk.services"}:
-            return None
-        raise
-    return typing.cast("list[_OpenRisk]", module.open_risks_above(session, person_id, tolerance))
-
-
 def _risk_section(session: Session, person_id: int, decision_type: DecisionType) -> ViewSection | None:
     framework, _ = governance.framework_in_force(session)
     lowest = framework.rule(decision_type).levels[0]
     tolerance = framework.levels[lowest].max_residual_risk
-    risks = _open_risks_above(session, person_id, tolerance)
-    if risks is None:
-        return None
+    risks = open_risks_above(session, person_id, tolerance)
     heading = f"Risks above level {lowest}'s tolerance (residual rating above {tolerance})"
     text, url = "Open the risk register", f"/people/{person_id}/risks"
     if not risks:

@@ -12,10 +12,9 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
-import importlib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from moneyed import Money
 from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, tuple_
@@ -77,6 +76,7 @@ from phb.governance.schemas import (
 from phb.governance.subjects import SubjectFacts, describe_subject, subject
 from phb.people.models import Person
 from phb.people.schemas import Page
+from phb.risk.services import risk_summary
 
 DEFAULT_FRAMEWORK_PATH = Path(__file__).with_name("framework.toml")
 QUEUE_PAGE = 50  # requests a page of the decision queue shows
@@ -167,23 +167,9 @@ def framework_versions(session: Session) -> list[FrameworkVersion]:
 # --- risk, from the risk package when it is installed ----------------------------------------------------------
 
 
-class _RiskSummary(Protocol):
-    highest_residual_rating: int | None
-
-
 def person_risk(session: Session, person_id: int) -> int | None:
-    """The person's highest residual risk rating, from ``phb.risk.services.risk_summary``; None if none recorded.
-
-    Imported lazily so governance works (as "no risk recorded") in an installation without the risk package.
-    """
-    try:
-        module = importlib.import_module("phb.risk.services")
-    except ModuleNotFoundError as exc:
-        if exc.name in {"phb.risk", "phb.risk.services"}:
-            return None
-        raise
-    summary: _RiskSummary = module.risk_summary(session, person_id)
-    return summary.highest_residual_rating
+    """The person's highest residual risk rating (``phb.risk.services.risk_summary``); None if none recorded."""
+    return risk_summary(session, person_id).highest_residual_rating
 
 
 # --- raising and routing -------------------------------------------------------------------------------------

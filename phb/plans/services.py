@@ -7,9 +7,7 @@ the person and their representative may read their own plan), changes need ``PLA
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 from collections.abc import Callable, Iterable, Sequence
-from types import ModuleType
 from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import ColumnElement, ScalarSelect, Select, func, select
@@ -65,6 +63,7 @@ from phb.plans.schemas import (
     VersionSummary,
     _Change,
 )
+from phb.risk.services import highest_residual_bands, risk_summary
 
 CHILD_KINDS: dict[str, type[Base]] = {
     "outcomes": PlanOutcome,
@@ -91,32 +90,12 @@ class ChangeInfo(Protocol):
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def _risk_services() -> ModuleType | None:
-    """The risk area's services, or None where this installation has no risk area.
-
-    Loaded once, when this module is imported (not on first use: importing the risk area's pydantic models
-    under a frozen clock in a test would build them with the fake date class).
-    """
-    try:
-        return importlib.import_module("phb.risk.services")
-    except ModuleNotFoundError as exc:
-        if exc.name in {"phb.risk", "phb.risk.services"}:
-            return None
-        raise
-
-
-_RISK_SERVICES = _risk_services()
-
-
 def risk_band(session: Session, person_id: int) -> RiskBand | None:
     """The person's highest residual risk from the risk area, or None where there is no risk area or rating.
 
     A high or extreme residual risk shortens the review interval (see :data:`phb.plans.rules.RISK_REVIEW_MONTHS`).
     """
-    summary_of = getattr(_RISK_SERVICES, "risk_summary", None)
-    if summary_of is None:
-        return None
-    band = getattr(summary_of(session, person_id), "highest_residual_band", None)
+    band = risk_summary(session, person_id).highest_residual_band
     try:
         return RiskBand(str(band)) if band else None
     except ValueError:
@@ -125,11 +104,9 @@ def risk_band(session: Session, person_id: int) -> RiskBand | None:
 
 def risk_bands(session: Session, people: Select[Any]) -> dict[int, RiskBand]:
     """:func:`risk_band` of every person ``people`` selects who has a rating, in one query (for long lists)."""
-    bands_of = getattr(_RISK_SERVICES, "highest_residual_bands", None)
-    if bands_of is None:
-        return {}
     known = {band.value for band in RiskBand}
-    return {person_id: RiskBand(band) for person_id, band in bands_of(session, people).items() if band in known}
+    bands = highest_residual_bands(session, people)
+    return {person_id: RiskBand(band) for person_id, band in bands.items() if band in known}
 
 
 def first_scheduled_payment(person_id: ColumnElement[int] | InstrumentedAttribute[int] | int) -> ScalarSelect[dt.date]:

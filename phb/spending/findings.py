@@ -59,7 +59,6 @@ def _payee_rules(session: Session, person_id: int) -> dict[str, int]:
     )
 
 
-NO_SHEET = "no budget sheet to match against yet"
 EMPTY_SHEET = "the budget sheet has no lines yet"
 
 

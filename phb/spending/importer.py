@@ -158,12 +158,12 @@ def import_statement(
 
 def _sheet(
     session: Session, actor: Actor, account: DirectPaymentAccount
-) -> tuple[list[PlannedLine] | None, tuple[str, str] | None]:
+) -> tuple[list[PlannedLine], tuple[str, str] | None]:
     """The budget sheet to match against and, with none, the match every unflagged debit gets as it is written."""
     sheet = integration.budget_sheet(session, actor, account.person_id)
     if sheet:
         return sheet, None
-    return sheet, ("unplanned", findings_service.NO_SHEET if sheet is None else findings_service.EMPTY_SHEET)
+    return sheet, ("unplanned", findings_service.EMPTY_SHEET)
 
 
 def _start(

@@ -132,7 +132,7 @@ def commitments_of(session: Session, account_id: int) -> int:
 def _weekly_payment(session: Session, actor: Actor, account: DirectPaymentAccount) -> int | None:
     if account.weekly_payment is not None:
         return to_pence(account.weekly_payment)
-    lines = integration.budget_sheet(session, actor, account.person_id) or []
+    lines = integration.budget_sheet(session, actor, account.person_id)
     annual = sum(line.annual_pence for line in lines if line.management_option == "direct_payment")
     return round(annual / WEEKS_PER_YEAR) if annual else None
 
@@ -277,8 +277,8 @@ def connected_people(session: Session, actor: Actor, person_id: int, account_id:
     return [ConnectedPersonRead.model_validate(c) for c in rows]
 
 
-def sheet_lines(session: Session, actor: Actor, person_id: int) -> list[PlannedLine] | None:
-    """The person's budget sheet lines (None: the budgets area is not installed)."""
+def sheet_lines(session: Session, actor: Actor, person_id: int) -> list[PlannedLine]:
+    """The lines of the person's budget sheet in force (empty before one is built)."""
     require_person(session, actor, Permission.PERSON_READ, person_id)
     return integration.budget_sheet(session, actor, person_id)
 
@@ -292,7 +292,7 @@ def match_transaction(
     lines are all matched now are resolved as accepted.
     """
     account = _account(session, actor, person_id, account_id, Permission.SPENDING_AUDIT)
-    line = next((x for x in integration.budget_sheet(session, actor, person_id) or [] if x.id == budget_line_id), None)
+    line = next((x for x in integration.budget_sheet(session, actor, person_id) if x.id == budget_line_id), None)
     if line is None:
         raise ValidationFailedError({"budget_line_id": "Choose a line of the current budget sheet"})
     tx = StatementTransaction
@@ -345,7 +345,7 @@ def spend_against_plan(
 ) -> tuple[list[SpendRow], list[SpendRow]]:
     """Spend in a period by budget sheet line and by category, against the plan pro rata for the period."""
     require_person(session, actor, Permission.PERSON_READ, person_id)
-    lines = integration.budget_sheet(session, actor, person_id) or []
+    lines = integration.budget_sheet(session, actor, person_id)
     tx = StatementTransaction
     account_ids = select(DirectPaymentAccount.id).where(DirectPaymentAccount.person_id == person_id)
     spent_rows = session.execute(

@@ -112,7 +112,7 @@ def year_money(
         )
     ).all()
     schedule = integration.scheduled_payments(session, actor, person_id, start, end)
-    due = [Due(on, pence) for on, pence in schedule or []]
+    due = [Due(on, pence) for on, pence in schedule]
     direct_payment = from_pence(sum(d.pence for d in due))
     due_so_far = from_pence(sum(d.pence for d in due if d.due_on <= today))
     if not accounts:
