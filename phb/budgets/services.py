@@ -676,24 +676,15 @@ def _sheet_read(
     person_id: int,
     number: int | None = None,
     authorised: tuple[FinalBudget | None, IndicativeBudget | None] | None = None,
+    *,
+    in_force: bool = False,
 ) -> SheetRead:
     """Version ``number`` of the sheet (default the latest), with totals against the budgets in force.
 
     ``authorised`` passes in the final budget in force and the indicative budget when the caller has loaded them.
+    ``in_force``: the version the budget in force authorises instead of the latest (the latest before one is, or
+    when the authorised version was never kept here).
     """
-    latest = _latest_version(session, person_id)
-    latest_number = latest.number if latest else 0
-    if number is None or number == latest_number:
-        number, version = latest_number, latest
-    else:
-        version = session.scalar(
-            select(BudgetSheetVersion).where(
-                BudgetSheetVersion.person_id == person_id, BudgetSheetVersion.number == number
-            )
-        )
-    if number and version is None:
-        raise NotFoundError("budget sheet version", number)
-    lines = _line_reads(session, person_id, number) if number else []
     if authorised is None:
         final = _authorised_final(session, person_id)
         indicative = _authorised_indicative(session, person_id) or session.scalar(
@@ -704,6 +695,24 @@ def _sheet_read(
         )
     else:
         final, indicative = authorised
+    in_force_number = authorised_version(session, person_id, final) if final is not None else None
+    latest = _latest_version(session, person_id)
+    latest_number = latest.number if latest else 0
+    if in_force and in_force_number is not None:
+        number = in_force_number
+    if number is None or number == latest_number:
+        number, version = latest_number, latest
+    else:
+        version = session.scalar(
+            select(BudgetSheetVersion).where(
+                BudgetSheetVersion.person_id == person_id, BudgetSheetVersion.number == number
+            )
+        )
+        if version is None and in_force:  # a budget authorised before its sheet was kept here
+            number, version = latest_number, latest
+    if number and version is None:
+        raise NotFoundError("budget sheet version", number)
+    lines = _line_reads(session, person_id, number) if number else []
     explanation = version.variance_explanation if version else None
     totals = rules.sheet_totals(
         ((line.category, line.management_option, line.annual_cost) for line in lines),
@@ -734,7 +743,7 @@ def _sheet_read(
         indicative_annual=totals.indicative,
         variance=totals.variance,
         variance_explanation=totals.variance_explanation,
-        authorised_version=authorised_version(session, person_id, final) if final is not None else None,
+        authorised_version=in_force_number,
     )
 
 
@@ -755,10 +764,7 @@ def sheet_in_force(session: Session, actor: Actor, person_id: int) -> SheetRead:
     (``has_draft``) until a budget review decides it.
     """
     require_person(session, actor, Permission.PERSON_READ, person_id)
-    try:
-        return _sheet_read(session, person_id, authorised_version(session, person_id))
-    except NotFoundError:  # a budget authorised before its sheet was kept here: the sheet as it stands
-        return _sheet_read(session, person_id)
+    return _sheet_read(session, person_id, in_force=True)
 
 
 def sheet_version(session: Session, actor: Actor, person_id: int, number: int) -> SheetRead:

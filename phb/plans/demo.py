@@ -8,8 +8,6 @@ Elsie: third-party budget, agreed without criteria evidence (not counted). Leon:
 
 from __future__ import annotations
 
-import datetime as dt
-
 from sqlalchemy.orm import Session
 
 from phb import clock
@@ -147,7 +145,7 @@ def _write(session: Session, actor_user: User, person: Person, *, stage_steps: i
         actor,
         person.id,
         ActionCreate(
-            outcome_ref=1, description=story["action"], owner="Personal assistant", due_on=add_months(_today(), 2)
+            outcome_ref=1, description=story["action"], owner="Personal assistant", due_on=add_months(clock.today(), 2)
         ),
     )
     services.update_arrangements(
@@ -171,15 +169,11 @@ def _write(session: Session, actor_user: User, person: Person, *, stage_steps: i
         services.advance_stage(session, actor, person.id, StageAdvance())
 
 
-def _today() -> dt.date:
-    return clock.today()
-
-
 def load(session: Session, staff: dict[str, User], people: dict[str, Person]) -> None:
     """Add the demo plans for people who have none yet."""
     casey, nina = staff["casey"], staff["nina"]
     begin(session, actor_for(session, casey))
-    today = _today()
+    today = clock.today()
     plans: dict[str, tuple[User, int, dict[str, object]]] = {
         "9990000018": (casey, 3, {"budget_management": BudgetManagement.DIRECT_PAYMENT, "local_category": "Frailty"}),
         "9990000026": (casey, 3, {"budget_management": BudgetManagement.MIXED, "local_category": "Neurological"}),

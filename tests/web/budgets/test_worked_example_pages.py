@@ -12,7 +12,7 @@ from phb.budgets.models import Assessment, BudgetSheetLine
 from phb.governance.rules import CHECKLIST
 from tests.factories import make_person, make_user
 from tests.factories_budgets import INSURANCE_LINE, MONTHLY_PAYMENT, NEEDS, RATE_CARD_FORM
-from tests.web.helpers import csrf, login, post_form
+from tests.web.helpers import csrf, login, post_form, submit_form
 
 HTMX = {"HX-Request": "true", "HX-Target": "budget-sheet"}
 
@@ -125,30 +125,30 @@ def test_worked_example_from_rate_card_to_payment_schedule(client, db):  # noqa:
         "final_dp_recipient": "person",
         "final_dp_notice_days": "28",
     }
-    refused = post_form(client, f"{budget}/final", final)
+    refused = submit_form(client, budget, final, action=f"{budget}/final")
     assert refused.status_code == 422
     assert refused.headers["content-type"].startswith("text/html")  # a browser without JavaScript shows the page
     assert "no insurance line" in text_of(refused.text)
     assert _final_id(db, person.id) is None
 
     # The case manager adds the insurance (without JavaScript), explains the difference and proposes again.
-    added = post_form(client, f"{budget}/sheet/lines", {**INSURANCE_LINE, "sheet_version": "2"}, follow_redirects=False)
+    added = submit_form(client, budget, INSURANCE_LINE, action=f"{budget}/sheet/lines", follow_redirects=False)
     assert added.status_code == 303
-    page = post_form(
+    page = submit_form(
         client,
-        f"{budget}/sheet/variance",
-        {"var_explanation": "Employer's liability insurance is not on the rate card", "var_sheet_version": "3"},
+        budget,
+        {"var_explanation": "Employer's liability insurance is not on the rate card"},
+        action=f"{budget}/sheet/variance",
     )
     assert "£40,046.34" in text_of(page.text)
     final.update({"final_annual_amount": "40046.34"})
-    assert post_form(client, f"{budget}/final", final).status_code == 200
+    assert submit_form(client, budget, final, action=f"{budget}/final").status_code == 200
 
     # The decider cannot authorise it while the sign-off checklist has gaps, and is told which.
     sign_in_as(client, "sam")
     final_id = _final_id(db, person.id)
-    refused = post_form(
-        client, f"{budget}/final/{final_id}/decision", {"findec_outcome": "authorised", "findec_reasons": "OK"}
-    )
+    decide_at = f"{budget}/final/{final_id}/decision"
+    refused = submit_form(client, budget, {"findec_outcome": "authorised", "findec_reasons": "OK"}, action=decide_at)
     assert refused.status_code == 422
     assert refused.headers["content-type"].startswith("text/html")
     words = text_of(refused.text)
@@ -159,7 +159,8 @@ def test_worked_example_from_rate_card_to_payment_schedule(client, db):  # noqa:
     # The case manager completes the sign-off checklist; she cannot authorise the budget herself.
     sign_in_as(client, "casey")
     checklist = {item.key: "met" for item in CHECKLIST}
-    done = post_form(client, f"/people/{person.id}/decisions/checklist", checklist, follow_redirects=False)
+    checklist_page = f"/people/{person.id}/decisions/checklist"
+    done = submit_form(client, checklist_page, checklist, action=checklist_page, follow_redirects=False)
     assert done.status_code == 303
     assert (
         post_form(
@@ -168,19 +169,19 @@ def test_worked_example_from_rate_card_to_payment_schedule(client, db):  # noqa:
             {"findec_outcome": "authorised", "findec_reasons": "x"},
         ).status_code
         == 403
-    )  # a case manager cannot authorise
+    )  # a case manager cannot authorise (the page offers her no decision form: this is a forged post)
 
     # Final budgets need two people at level 2: Sam approves first, then Lee confirms.
     decision = {"findec_outcome": "authorised", "findec_reasons": "Meets assessed needs; full cost covered"}
     sign_in_as(client, "sam")
-    page = post_form(client, f"{budget}/final/{_final_id(db, person.id)}/decision", decision)
+    page = submit_form(client, budget, decision, action=decide_at)
     assert page.status_code == 200
     words = text_of(page.text)
     assert "Awaiting second approval" in words
     assert "First approval given by Sam: a second decision-maker at this level must confirm it." in words
     assert 'name="findec_outcome"' not in page.text  # Sam cannot give the second approval too
     sign_in_as(client, "lee")
-    page = post_form(client, f"{budget}/final/{_final_id(db, person.id)}/decision", decision)
+    page = submit_form(client, budget, decision, action=decide_at)
     assert page.status_code == 200
     words = text_of(page.text)
     assert "Final budget authorised" in words
