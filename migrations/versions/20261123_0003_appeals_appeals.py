@@ -15,9 +15,9 @@ from alembic import op
 import phb.db
 
 revision: str = '0003_appeals'
-down_revision: str | None = '0001'
+down_revision: str | tuple[str, ...] | None = '0002_governance'
 branch_labels: str | Sequence[str] | None = ('appeals',)
-depends_on: str | Sequence[str] | None = '0002_governance'
+depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:

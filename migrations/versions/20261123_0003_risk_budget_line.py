@@ -1,7 +1,7 @@
 """risk: contingency plans name the budget sheet line that funds them
 
 Revision ID: 0003_risk_budget_line
-Revises: 0002_risk
+Revises: 0002_risk, 0002_budgets
 Create Date: 2026-11-23 10:00:00
 """
 
@@ -13,10 +13,10 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0003_risk_budget_line'
-down_revision: str | None = '0002_risk'
+down_revision: str | tuple[str, ...] | None = ('0002_risk', '0002_budgets')
 branch_labels: str | Sequence[str] | None = None
-# The budget sheet lines table comes from the budgets branch.
-depends_on: str | Sequence[str] | None = '0002_budgets'
+# The budget sheet lines table comes from the budgets branch, a real parent.
+depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:

@@ -20,3 +20,37 @@ def test_migrations_match_models_and_downgrade_cleanly(backend, fresh_database_u
     migrate.upgrade(url)
     migrate.check(url)
     engine.dispose()
+
+
+OLD_AREA_HEADS = (
+    "0002_plans",
+    "0003_risk_budget_line",
+    "0007_spending_findings_sort_idx",
+    "0003_accounts_security",
+    "0003_budgets_dp_annual",
+    "0004_appeals_unique",
+    "0010_governance_panels",
+)
+
+
+def test_one_migration_history_with_one_head():
+    """A developer's new revision revises one head; no area branch is left open."""
+    assert migrate.expected_heads() == {"0011_merge"}
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_database_at_the_old_area_heads_upgrades_to_the_one_head(backend, fresh_database_url):
+    """A deployment migrated before the merge (seven area heads) upgrades in place and is then current."""
+    url = fresh_database_url(backend)
+    migrate.upgrade(url, "0010_governance_panels")
+    for head in OLD_AREA_HEADS:
+        migrate.upgrade(url, head)
+    engine = create_db_engine(url)
+    with engine.connect() as connection:
+        assert migrate.current_heads(connection) == set(OLD_AREA_HEADS)
+        assert migrate.migration_problem(migrate.current_heads(connection)) is not None
+    migrate.upgrade(url)
+    with engine.connect() as connection:
+        assert migrate.current_heads(connection) == {"0011_merge"}
+        assert migrate.migration_problem(migrate.current_heads(connection)) is None
+    engine.dispose()
