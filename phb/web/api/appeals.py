@@ -27,7 +27,7 @@ from phb.people.schemas import Page
 from phb.web.security import require_staff
 
 
-class AppealsApi(Controller):
+class AppealsApiController(Controller):
     """Appeals' steps, the dashboard, the report and notice delivery (staff)."""
 
     path = "/api/v1"
@@ -114,7 +114,7 @@ STAFF_ONLY_FIELDS = {
 }
 
 
-class PersonAppealsApi(Controller):
+class PersonAppealsApiController(Controller):
     """A person's notices and appeals, for the care team and for the person or their representative (as the portal).
 
     The person (or their representative, through their portal account) lodges an appeal here as they would on
@@ -153,4 +153,4 @@ class PersonAppealsApi(Controller):
         return services.notice_detail(db_session, actor, person_id, notice_id)[1]
 
 
-ROUTES = [AppealsApi, PersonAppealsApi]
+ROUTES = [AppealsApiController, PersonAppealsApiController]

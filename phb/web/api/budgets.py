@@ -49,7 +49,7 @@ def _require_sheet_version(sheet_version: int | None) -> None:
         )
 
 
-class RateCardsApi(Controller):
+class RateCardsApiController(Controller):
     """The rate card: staff read it, administrators add versions."""
 
     path = "/api/v1/rate-cards"
@@ -80,7 +80,7 @@ class RateCardsApi(Controller):
         return services.add_rate_card(db_session, actor, data)
 
 
-class BudgetApi(Controller):
+class BudgetApiController(Controller):
     """A person's budget: assessment, indicative budget, budget sheet, final budget, payment schedule."""
 
     path = "/api/v1/people/{person_id:int}/budget"
@@ -252,4 +252,4 @@ class BudgetApi(Controller):
         return services.payments_due(services.payment_schedules(db_session, actor, person_id))
 
 
-ROUTES = [RateCardsApi, BudgetApi]
+ROUTES = [RateCardsApiController, BudgetApiController]

@@ -71,7 +71,7 @@ class ChecklistWrite(BaseModel):
     items: dict[str, ChecklistItemWrite]
 
 
-class DecisionsApi(Controller):
+class DecisionsApiController(Controller):
     """Decision requests: raise, queue, read, decide."""
 
     path = "/api/v1"
@@ -149,4 +149,4 @@ class DecisionsApi(Controller):
         )
 
 
-ROUTES = [DecisionsApi]
+ROUTES = [DecisionsApiController]

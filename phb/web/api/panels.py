@@ -39,7 +39,7 @@ class PanelsRead(BaseModel):
     waiting: list[ReferralRead]
 
 
-class PanelsApi(Controller):
+class PanelsApiController(Controller):
     """Risk enablement panels (panel members; a chair arranges meetings, records attendance and decisions)."""
 
     path = "/api/v1"
@@ -129,4 +129,4 @@ class PanelsApi(Controller):
         return services.request_detail(db_session, actor, request_id)
 
 
-ROUTES = [PanelsApi]
+ROUTES = [PanelsApiController]

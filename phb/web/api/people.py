@@ -48,7 +48,7 @@ def me(actor: Actor) -> Me:
     )
 
 
-class PeopleApi(Controller):
+class PeopleApiController(Controller):
     """People on the caller's caseload (staff)."""
 
     path = "/api/v1/people"
@@ -104,4 +104,4 @@ class PeopleApi(Controller):
         return InvitationMade(link=link, expires_at=invitations.expiry_of(db_session, token))
 
 
-ROUTES = [me, PeopleApi]
+ROUTES = [me, PeopleApiController]

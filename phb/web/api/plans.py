@@ -48,7 +48,7 @@ def _current(db_session: Session, actor: Actor, person_id: int) -> PlanRead:
     return plan
 
 
-class PlanApi(Controller):
+class PlanApiController(Controller):
     """The plan. Reading and asking for a review: staff who may see the person, the person, their representative.
 
     Changes (staff only, ``PLAN_EDIT``): each change is a new version; 409 on a stale ``base_version``.
@@ -183,4 +183,4 @@ class PlanApi(Controller):
         return next(r for r in reviews.person_reviews(db_session, actor, person_id) if r.id == review.id)
 
 
-ROUTES = [PlanApi]
+ROUTES = [PlanApiController]

@@ -43,7 +43,7 @@ from phb.web.security import require_staff
 CREATED: dict[str, Any] = {"status_code": HTTP_201_CREATED, "sync_to_thread": True}
 
 
-class RiskApi(Controller):
+class RiskApiController(Controller):
     """A person's risk register, discussions, contingency plans, capacity, safeguarding and delegated tasks."""
 
     path = "/api/v1/people/{person_id:int}/risks"
@@ -188,4 +188,4 @@ class RiskApi(Controller):
         return next(t for t in services.delegated_tasks(db_session, actor, person_id) if t.id == record.id)
 
 
-ROUTES = [RiskApi]
+ROUTES = [RiskApiController]

@@ -62,7 +62,7 @@ class TransactionsOut(BaseModel):
     total: int
 
 
-class SpendingApi(Controller):
+class SpendingApiController(Controller):
     """A person's direct-payment accounts."""
 
     path = "/api/v1/people/{person_id:int}/spending"
@@ -144,7 +144,7 @@ class SpendingApi(Controller):
         return services.add_connected_person(db_session, actor, person_id, account_id, data)
 
 
-class FindingsApi(Controller):
+class FindingsApiController(Controller):
     """The findings queue and workflow."""
 
     path = "/api/v1/findings"
@@ -209,4 +209,4 @@ class FindingsApi(Controller):
         return findings.detail(db_session, actor, finding_id)
 
 
-ROUTES = [SpendingApi, FindingsApi]
+ROUTES = [SpendingApiController, FindingsApiController]

@@ -166,7 +166,7 @@ def _attempt(
     )
 
 
-class BudgetPages(Controller):
+class BudgetController(Controller):
     """A person's budget, for staff."""
 
     path = "/people/{person_id:int}/budget"
@@ -449,7 +449,7 @@ class BudgetPages(Controller):
         return render(request, "budgets/versions.html", context, status_code=422 if errors else 200)
 
 
-class BudgetSheetForPerson(Controller):
+class PersonBudgetSheetController(Controller):
     """The budget sheet for the person to read, print and download (anyone who may see the person)."""
 
     path = "/people/{person_id:int}/budget/sheet"
@@ -531,7 +531,7 @@ class BudgetSheetForPerson(Controller):
         )
 
 
-class RateCardPages(Controller):
+class RateCardsController(Controller):
     """The rate card: every member of staff reads it; administrators add versions."""
 
     path = "/rate-cards"
@@ -578,5 +578,5 @@ class RateCardPages(Controller):
         )
 
 
-ROUTES = [BudgetPages, BudgetSheetForPerson, RateCardPages]
+ROUTES = [BudgetController, PersonBudgetSheetController, RateCardsController]
 __all__ = ["ROUTES", "MediaType"]

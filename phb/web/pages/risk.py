@@ -489,7 +489,7 @@ def _page_context(person_id: int, name: str, nhs_number: str, **extra: Any) -> d
     }
 
 
-class RiskPagesController(Controller):
+class RiskController(Controller):
     """A person's risk pages (staff only)."""
 
     path = BASE
@@ -690,4 +690,4 @@ class RiskPagesController(Controller):
         return render(request, "risk/card.html", context)
 
 
-ROUTES: list[type[Controller]] = [RiskPagesController, *(_form_controller(spec) for spec in SIMPLE_FORMS)]
+ROUTES: list[type[Controller]] = [RiskController, *(_form_controller(spec) for spec in SIMPLE_FORMS)]
