@@ -8,7 +8,6 @@ due and overdue, record how notices were delivered, and read the quarterly repor
 from __future__ import annotations
 
 import io
-from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 from litestar import Controller, Request, get, post
@@ -38,13 +37,13 @@ from phb.governance.appeals.schemas import (
 from phb.governance.rules import DECISION_LABELS
 from phb.people.rules import format_nhs_number
 from phb.spreadsheets import csv_writer
+from phb.web.documents import pdf_response
 from phb.web.forms import clean_form, parse_form
 from phb.web.rendering import redirect, render
 from phb.web.security import require_staff
 
 M = TypeVar("M", bound=BaseModel)
 FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
-STYLESHEET = Path(__file__).resolve().parent.parent / "static" / "appeals.css"
 DASHBOARD_ROWS = 25  # the most urgent appeals of each stage on the dashboard; the rest a link away
 CHANNELS = [(c.value, c.value.capitalize()) for c in Channel]
 DECISIONS = [(d.value, d.label) for d in AppealDecision]
@@ -78,15 +77,7 @@ def _common() -> dict[str, Any]:
 
 
 def _pdf(request: Request[Any, Any, Any], context: dict[str, Any], filename: str) -> Response[bytes]:
-    from weasyprint import CSS, HTML  # noqa: PLC0415 - heavy; only PDF downloads pay for it
-
-    template = request.app.template_engine.get_template("appeals/notice_document.html")  # type: ignore[union-attr]
-    document = HTML(string=template.render(**context)).write_pdf(stylesheets=[CSS(filename=str(STYLESHEET))])
-    return Response(
-        document,
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    return pdf_response(request, "appeals/notice_document.html", context, filename, "appeals.css")
 
 
 def _try(

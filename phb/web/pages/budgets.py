@@ -9,7 +9,6 @@ returns only that region, so the totals update in place; without JavaScript the 
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Any
 
 from litestar import Controller, MediaType, Request, get, post
@@ -45,12 +44,12 @@ from phb.budgets.schemas import (
 from phb.errors import ConflictError, ValidationFailedError
 from phb.people import services as people
 from phb.people.rules import format_nhs_number
+from phb.web.documents import pdf_response
 from phb.web.forms import parse_form
 from phb.web.rendering import is_htmx, redirect, render
 from phb.web.security import require_staff
 
 FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
-STYLESHEET = Path(__file__).resolve().parents[1] / "static" / "budgets.css"
 SHEET_BLOCK = "budget-sheet"
 
 CHOICES = {
@@ -517,18 +516,9 @@ class PersonBudgetSheetController(Controller):
         version: int | None = None,
     ) -> Response[bytes]:
         """The budget sheet as a PDF (WeasyPrint, from the same template as the printable page)."""
-        from weasyprint import CSS, HTML  # noqa: PLC0415 - heavy; only this download needs it
-
         context = self._context(db_session, actor, person_id, version)
-        template = request.app.template_engine.get_template("budgets/sheet_document.html")  # type: ignore[union-attr]
-        html = template.render(**context)
         name = self._filename(person_id, context["sheet"].version, "pdf")
-        document = HTML(string=html).write_pdf(stylesheets=[CSS(filename=str(STYLESHEET))])
-        return Response(
-            document,
-            media_type="application/pdf",
-            headers={"Content-Disposition": f'attachment; filename="{name}"'},
-        )
+        return pdf_response(request, "budgets/sheet_document.html", context, name, "budgets.css")
 
 
 class RateCardsController(Controller):

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from pathlib import Path
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
@@ -49,6 +48,7 @@ from phb.governance.schemas import (
     PrincipleCreate,
 )
 from phb.people.rules import format_nhs_number
+from phb.web.documents import pdf_response
 from phb.web.forms import clean_form, parse_form
 from phb.web.rendering import redirect, render
 from phb.web.security import require_staff
@@ -71,7 +71,6 @@ ATTENDANCE_CHOICES = [
     (AttendanceChoice.APOLOGIES.value, "Sent apologies"),
 ]
 NON_STAFF_CHOICES = [(k.value, k.label) for k in NonStaffKind]
-PANELS_STYLESHEET = Path(__file__).resolve().parents[1] / "static" / "panels.css"
 STATUS_CHOICES = [
     (ItemStatus.MET.value, "In place"),
     (ItemStatus.NOT_APPLICABLE.value, "Does not apply"),
@@ -543,17 +542,10 @@ class PanelsController(Controller):
         self, request: Request[Any, Any, Any], actor: Actor, db_session: Session, meeting_id: int, kind: str
     ) -> Response[bytes]:
         """The agenda or the minutes as a PDF (WeasyPrint, from the same template as the printable page)."""
-        from weasyprint import CSS, HTML  # noqa: PLC0415 - heavy; only PDF downloads pay for it
-
         paper = panels.paper(db_session, actor, meeting_id, _paper_kind(kind))
-        template = request.app.template_engine.get_template("governance/panel_paper.html")  # type: ignore[union-attr]
-        html = template.render(p=paper, pdf=True, **_common())
-        document = HTML(string=html).write_pdf(stylesheets=[CSS(filename=str(PANELS_STYLESHEET))])
-        return Response(
-            document,
-            media_type="application/pdf",
-            headers={"Content-Disposition": f'attachment; filename="panel-{meeting_id}-{paper.kind}.pdf"'},
-        )
+        context = {"p": paper, "pdf": True, **_common()}
+        name = f"panel-{meeting_id}-{paper.kind}.pdf"
+        return pdf_response(request, "governance/panel_paper.html", context, name, "panels.css")
 
 
 def _paper_kind(kind: str) -> str:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass, field
-from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -36,13 +35,13 @@ from phb.plans import reviews as plan_reviews
 from phb.plans import services as plan_services
 from phb.plans.schemas import ReviewRequest
 from phb.risk import services as risk_services
+from phb.web.documents import PDF, download, render_pdf
 from phb.web.rendering import is_htmx, redirect, render
 
 if TYPE_CHECKING:
     from phb.spending.year_money import YearMoney
 
 FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
-MY_CSS = Path(__file__).resolve().parents[1] / "static" / "my.css"
 STYLES = ("standard", "large-print", "easy-read")
 STYLE_NAMES = {"standard": "Standard print", "large-print": "Large print", "easy-read": "Easy read"}
 # The style of the person's chosen format; formats we cannot make on screen (braille, audio, BSL) are asked for.
@@ -245,23 +244,14 @@ class MyPagesController(Controller):
         style: str = "standard",
     ) -> Response[bytes]:
         """My plan as a PDF file to keep or send."""
-        from weasyprint import CSS, HTML  # noqa: PLC0415 - heavy; only PDF downloads pay for it
-
         person = require_person(db_session, actor, Permission.PERSON_READ, person_id)
         plan = plan_services.plan_detail(db_session, actor, person_id)
         style = style if style in STYLES else "standard"
         context = _common(request, actor, person, plan=plan, style=style, for_pdf=True)
-        engine = request.app.template_engine
-        assert engine is not None  # noqa: S101 - the app is built with a template engine
-        html = engine.get_template("my/plan_print.html").render(**context)
-        document = HTML(string=html).write_pdf(stylesheets=[CSS(filename=str(MY_CSS))])
+        document = render_pdf(request, "my/plan_print.html", context, "my.css")
         if plan is not None:
             plan_services.record_sharing(db_session, actor, person_id, f"pdf:portal:{style}")
-        return Response(
-            content=document,
-            media_type="application/pdf",
-            headers={"Content-Disposition": f'attachment; filename="my-plan-{style}.pdf"'},
-        )
+        return download(document, PDF, f"my-plan-{style}.pdf")
 
     # -- my budget -----------------------------------------------------------------------------------------------
 

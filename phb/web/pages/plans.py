@@ -57,13 +57,13 @@ from phb.plans.schemas import (
     ReviewRequest,
     StageAdvance,
 )
+from phb.web.documents import PDF, download, render_pdf
 from phb.web.forms import clean_form, parse_form
 from phb.web.rendering import redirect, render
 from phb.web.security import require_staff
 
 FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "plans"
-PRINT_CSS = Path(__file__).resolve().parents[1] / "static" / "plans-print.css"
 REVIEWS_PER_PAGE = 50
 REPORT_RECORDS_LISTED = 200  # on the report's page; the CSV download has them all
 
@@ -309,21 +309,12 @@ class PlanController(Controller):
         style: str = "standard",
     ) -> Response[bytes]:
         """The same as a PDF, to send or keep."""
-        from weasyprint import CSS, HTML  # noqa: PLC0415 - heavy import, only for PDFs
-
         plan = _plan_or_404(db_session, actor, person_id)
         context = _print_context(plan, part, style, for_pdf=True)
-        engine = request.app.template_engine
-        assert engine is not None  # noqa: S101 - the app is built with a template engine
-        html = engine.get_template("plans/print.html").render(**context)
-        document = HTML(string=html).write_pdf(stylesheets=[CSS(string=PRINT_CSS.read_text())])
+        document = render_pdf(request, "plans/print.html", context, "plans-print.css")
         services.record_sharing(db_session, actor, person_id, f"pdf:{context['part']}:{context['style']}")
         name = "one-page-summary" if context["part"] == "summary" else "care-and-support-plan"
-        return Response(
-            content=document,
-            media_type="application/pdf",
-            headers={"Content-Disposition": f'attachment; filename="{name}-{plan.nhs_number}.pdf"'},
-        )
+        return download(document, PDF, f"{name}-{plan.nhs_number}.pdf")
 
 
 def _section(section: str) -> Section:

@@ -36,6 +36,7 @@ from phb.spending.schemas import (
 )
 from phb.spending.statements import PROFILES
 from phb.spending.year_money import year_money
+from phb.web.documents import download, pdf_response
 from phb.web.forms import clean_form, parse_form
 from phb.web.rendering import redirect, render
 from phb.web.security import require_staff
@@ -315,27 +316,14 @@ class SpendingController(Controller):
         built = reports.audit_report(db_session, actor, person_id, start_on, end_on)
         stem = f"spending-audit-{built.nhs_number}-{start_on:%Y%m%d}-{end_on:%Y%m%d}"
         if format == "csv":
-            return _download(reports.to_csv(built).encode(), "text/csv; charset=utf-8", f"{stem}.csv")
+            return download(reports.to_csv(built).encode(), "text/csv; charset=utf-8", f"{stem}.csv")
         if format == "xlsx":
             media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-            return _download(reports.to_xlsx(built), media, f"{stem}.xlsx")
+            return download(reports.to_xlsx(built), media, f"{stem}.xlsx")
         context = _context(report=built, person_id=person_id)
         if format == "pdf":
-            from weasyprint import HTML  # noqa: PLC0415 - only PDF downloads pay for WeasyPrint
-
-            engine = request.app.template_engine
-            assert engine is not None  # noqa: S101 - the app always has templates
-            html = engine.get_template("spending/report.html").render(**context, pdf=True)
-            return _download(HTML(string=html).write_pdf(), "application/pdf", f"{stem}.pdf")
+            return pdf_response(request, "spending/report.html", {**context, "pdf": True}, f"{stem}.pdf")
         return render(request, "spending/report.html", context)
-
-
-def _download(content: bytes, media_type: str, filename: str) -> Response[bytes]:
-    return Response(
-        content=content,
-        media_type=media_type,
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
 
 
 def _check_upload(upload: UploadFile, profile: str) -> dict[str, str]:
