@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
 from pydantic import BaseModel, ValidationError
 
 M = TypeVar("M", bound=BaseModel)
+
+# A submitted HTML form, as a handler receives it: `data: FormData`, then `parse_form(Model, data)`.
+FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
 _FRIENDLY = {
     "missing": "Enter {label}",

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Controller, Request, get, post
-from litestar.enums import RequestEncodingType
-from litestar.params import Body
 from litestar.response import Redirect, Response, Template
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,11 +17,11 @@ from phb.accounts.rules import PORTAL_ROLES, ROLE_LABELS, Role
 from phb.audit.services import AuditActor, act_as
 from phb.config import Settings
 from phb.errors import NotFoundError, ValidationFailedError
+from phb.web.forms import FormData
 from phb.web.rendering import redirect, render
 from phb.web.security import client_address
 
 STAFF_ROLES = [r for r in Role if r not in PORTAL_ROLES]
-FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
 
 def _user(db_session: Session, user_id: int) -> User:

@@ -8,11 +8,9 @@ due and overdue, record how notices were delivered, and read the quarterly repor
 from __future__ import annotations
 
 import io
-from typing import Annotated, Any, TypeVar
+from typing import Any, TypeVar
 
 from litestar import Controller, Request, get, post
-from litestar.enums import RequestEncodingType
-from litestar.params import Body
 from litestar.response import Response, Template
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
@@ -38,12 +36,11 @@ from phb.governance.rules import DECISION_LABELS
 from phb.people.rules import format_nhs_number
 from phb.spreadsheets import csv_writer
 from phb.web.documents import pdf_response
-from phb.web.forms import clean_form, parse_form
+from phb.web.forms import FormData, clean_form, parse_form
 from phb.web.rendering import redirect, render
 from phb.web.security import require_staff
 
 M = TypeVar("M", bound=BaseModel)
-FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 DASHBOARD_ROWS = 25  # the most urgent appeals of each stage on the dashboard; the rest a link away
 CHANNELS = [(c.value, c.value.capitalize()) for c in Channel]
 DECISIONS = [(d.value, d.label) for d in AppealDecision]

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Request, get, post
-from litestar.enums import RequestEncodingType
-from litestar.params import Body
 from litestar.response import Redirect, Response, Template
 from litestar.types import ControllerRouterHandler
 from sqlalchemy.orm import Session
@@ -15,10 +13,9 @@ from phb.accounts.rules import PORTAL_ROLES
 from phb.accounts.services import authenticate, end_session, start_session
 from phb.audit.services import AuditActor, act_as
 from phb.config import Settings
+from phb.web.forms import FormData
 from phb.web.rendering import render
 from phb.web.security import client_address, rotate_csrf
-
-FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
 
 def safe_next(url: str | None) -> str:

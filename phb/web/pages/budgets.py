@@ -9,11 +9,9 @@ returns only that region, so the totals update in place; without JavaScript the 
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Controller, MediaType, Request, get, post
-from litestar.enums import RequestEncodingType
-from litestar.params import Body
 from litestar.response import Response, Template
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
@@ -45,11 +43,10 @@ from phb.errors import ConflictError, ValidationFailedError
 from phb.people import services as people
 from phb.people.rules import format_nhs_number
 from phb.web.documents import pdf_response
-from phb.web.forms import parse_form
+from phb.web.forms import FormData, parse_form
 from phb.web.rendering import is_htmx, redirect, render
 from phb.web.security import require_staff
 
-FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 SHEET_BLOCK = "budget-sheet"
 
 CHOICES = {

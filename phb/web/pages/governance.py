@@ -49,11 +49,10 @@ from phb.governance.schemas import (
 )
 from phb.people.rules import format_nhs_number
 from phb.web.documents import pdf_response
-from phb.web.forms import clean_form, parse_form
+from phb.web.forms import FormData, clean_form, parse_form
 from phb.web.rendering import redirect, render
 from phb.web.security import require_staff
 
-FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 UploadForm = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
 
 ACTIONS = [

@@ -12,11 +12,9 @@ import datetime as dt
 import json
 from dataclasses import dataclass, field
 from types import ModuleType
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Any
 
 from litestar import Controller, Request, get, post
-from litestar.enums import RequestEncodingType
-from litestar.params import Body
 from litestar.response import Response, Template
 from moneyed import Money
 from sqlalchemy.orm import Session
@@ -36,12 +34,12 @@ from phb.plans import services as plan_services
 from phb.plans.schemas import ReviewRequest
 from phb.risk import services as risk_services
 from phb.web.documents import PDF, download, render_pdf
+from phb.web.forms import FormData
 from phb.web.rendering import is_htmx, redirect, render
 
 if TYPE_CHECKING:
     from phb.spending.year_money import YearMoney
 
-FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 STYLES = ("standard", "large-print", "easy-read")
 STYLE_NAMES = {"standard": "Standard print", "large-print": "Large print", "easy-read": "Easy read"}
 # The style of the person's chosen format; formats we cannot make on screen (braille, audio, BSL) are asked for.

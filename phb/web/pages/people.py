@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Controller, Request, get, post
-from litestar.enums import RequestEncodingType
-from litestar.params import Body
 from litestar.response import Redirect, Response, Template
 from sqlalchemy.orm import Session
 
@@ -20,11 +18,9 @@ from phb.people import services
 from phb.people.rules import LABELS, AccessibleFormat, ContactMethod, LegalBasis, SupporterKind, format_nhs_number
 from phb.people.schemas import PersonCreate, PersonUpdate, SupporterCreate
 from phb.risk.services import risk_summaries
-from phb.web.forms import parse_form
+from phb.web.forms import FormData, parse_form
 from phb.web.rendering import redirect, render
 from phb.web.security import require_staff
-
-FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
 CHOICES = {
     "preferred_contact": [(c.value, LABELS[c.value]) for c in ContactMethod],

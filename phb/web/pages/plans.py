@@ -10,11 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Controller, Request, get, post
-from litestar.enums import RequestEncodingType
-from litestar.params import Body
 from litestar.response import Response, Template
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
@@ -58,11 +56,10 @@ from phb.plans.schemas import (
     StageAdvance,
 )
 from phb.web.documents import PDF, download, render_pdf
-from phb.web.forms import clean_form, parse_form
+from phb.web.forms import FormData, clean_form, parse_form
 from phb.web.rendering import redirect, render
 from phb.web.security import require_staff
 
-FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "plans"
 REVIEWS_PER_PAGE = 50
 REPORT_RECORDS_LISTED = 200  # on the report's page; the CSV download has them all

@@ -6,11 +6,9 @@ several people sees a list and switches between them; each page says whose recor
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Controller, Request, get, post
-from litestar.enums import RequestEncodingType
-from litestar.params import Body
 from litestar.response import Redirect, Response, Template
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,11 +19,10 @@ from phb.accounts import invitations
 from phb.audit.services import AuditActor, act_as
 from phb.errors import ValidationFailedError
 from phb.people.models import Person, Supporter
+from phb.web.forms import FormData
 from phb.web.pages.people import person_sections
 from phb.web.rendering import redirect, render
 from phb.web.security import require_staff
-
-FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
 
 class InvitationController(Controller):

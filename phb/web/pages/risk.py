@@ -12,11 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Controller, Request, get, post
-from litestar.enums import RequestEncodingType
-from litestar.params import Body
 from litestar.response import Response, Template
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
@@ -47,11 +45,10 @@ from phb.risk.schemas import (
     RiskReview,
     SafeguardingConcernCreate,
 )
-from phb.web.forms import clean_form
+from phb.web.forms import FormData, clean_form
 from phb.web.rendering import redirect, render
 from phb.web.security import require_staff
 
-FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 AnyRequest = Request[Any, Any, Any]
 
 BASE = "/people/{person_id:int}/risks"

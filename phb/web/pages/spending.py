@@ -37,11 +37,10 @@ from phb.spending.schemas import (
 from phb.spending.statements import PROFILES
 from phb.spending.year_money import year_money
 from phb.web.documents import download, pdf_response
-from phb.web.forms import clean_form, parse_form
+from phb.web.forms import FormData, clean_form, parse_form
 from phb.web.rendering import redirect, render
 from phb.web.security import require_staff
 
-FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 UploadForm = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
 
 MAX_UPLOAD_BYTES = (
