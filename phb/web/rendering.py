@@ -13,6 +13,7 @@ from typing import Any
 
 from jinja2_fragments.litestar import HTMXBlockTemplate
 from litestar import MediaType, Request
+from litestar.plugins.htmx import ClientRedirect, HTMXDetails
 from litestar.response import Redirect, Response, Template
 
 from phb.access.rules import Actor
@@ -22,7 +23,13 @@ from phb.web.security import CSRF_SCOPE_KEY
 
 def is_htmx(request: Request[Any, Any, Any]) -> bool:
     """True for requests made by htmx (and not a history restore, which needs the whole page)."""
-    return request.headers.get("hx-request") == "true" and request.headers.get("hx-history-restore-request") != "true"
+    details = HTMXDetails(request)
+    return bool(details) and not details.history_restore_request
+
+
+def htmx_target(request: Request[Any, Any, Any]) -> str | None:
+    """The id of the element an htmx request will swap, or None for a whole page."""
+    return HTMXDetails(request).target if is_htmx(request) else None
 
 
 # Top navigation: (text, path, roles that see it; empty means every member of staff). A link shows only when
@@ -76,8 +83,8 @@ def render(
     """The whole page, or for an HTMX request targeting an allowed block, only that block."""
     full_context = {**base_context(request), **(context or {})}
     headers = {"Vary": "HX-Request"}
-    target = request.headers.get("hx-target", "")
-    if is_htmx(request) and target in set(blocks):
+    target = htmx_target(request)
+    if target is not None and target in set(blocks):
         return HTMXBlockTemplate(
             template_name=template,
             block_name=target.replace("-", "_"),
@@ -100,5 +107,7 @@ def render(
 def redirect(request: Request[Any, Any, Any], url: str) -> Response[Any]:
     """After a successful form: 303 for plain browsers, ``HX-Redirect`` for htmx (a whole-page navigation)."""
     if is_htmx(request):
-        return Response(content=b"", status_code=204, headers={"HX-Redirect": url})
+        response = ClientRedirect(url)
+        response.status_code = 204  # nothing to swap; a POST handler would otherwise answer 201
+        return response
     return Redirect(path=url, status_code=303)

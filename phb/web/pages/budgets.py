@@ -44,7 +44,7 @@ from phb.people import services as people
 from phb.people.rules import format_nhs_number
 from phb.web.documents import pdf_response
 from phb.web.forms import FormData, parse_form
-from phb.web.rendering import is_htmx, redirect, render
+from phb.web.rendering import htmx_target, redirect, render
 from phb.web.security import require_staff
 
 SHEET_BLOCK = "budget-sheet"
@@ -106,7 +106,7 @@ def _page(
 
 def _done(request: Request[Any, Any, Any], db_session: Session, actor: Actor, person_id: int, anchor: str) -> Any:  # noqa: ANN401
     """After a change: the sheet region for htmx (totals update in place), a redirect for everyone else."""
-    if is_htmx(request) and request.headers.get("hx-target") == SHEET_BLOCK:
+    if htmx_target(request) == SHEET_BLOCK:
         return _page(request, db_session, actor, person_id)
     return redirect(request, f"/people/{person_id}/budget#{anchor}")
 
